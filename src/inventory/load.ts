@@ -1,0 +1,115 @@
+// Read an inventory file into plain data, keeping the YAML syntax tree so that
+// every later problem can be reported at its line and column.
+//
+// The `yaml` package is used instead of js-yaml: js-yaml gives positions for
+// syntax errors only, while `yaml` keeps the range of every node, which is what
+// `file:line:col` for schema and semantic errors needs.
+import { readFileSync, statSync } from "node:fs";
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { type DocPath, InventoryError, type LocatedProblem, type Problem } from "../errors.js";
+
+/** Larger inventories are refused before parsing: 10,000 hosts take about 3 MB. */
+export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
+/** Aliases expanded at most this many times (a "billion laughs" file stops here). */
+const MAX_ALIAS_COUNT = 1000;
+
+export interface LoadedInventory {
+  file: string;
+  text: string;
+  data: unknown;
+  locate(problem: Problem): LocatedProblem;
+}
+
+export function loadInventory(file: string): LoadedInventory {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error("not a regular file");
+    size = stat.size;
+  } catch (error) {
+    throw new InventoryError([atStart(file, `cannot read the inventory: ${(error as Error).message}`, "give the path of an inventory YAML file, e.g. inventories/prod.yaml")]);
+  }
+  if (size > MAX_INVENTORY_BYTES) {
+    throw new InventoryError([atStart(file, `the inventory is ${(size / 1048576).toFixed(1)} MiB; netgen reads at most ${MAX_INVENTORY_BYTES / 1048576} MiB`, "split it into several inventories")]);
+  }
+  return parseInventory(file, readFileSync(file, "utf8"));
+}
+
+export function parseInventory(file: string, text: string): LoadedInventory {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  const located = (offset: number, problem: Problem): LocatedProblem => {
+    const { line, col } = lineCounter.linePos(Math.min(Math.max(offset, 0), text.length));
+    const sourceLine = text.split("\n", line)[line - 1] ?? "";
+    return { ...problem, file, line, col, sourceLine: sourceLine.replace(/\r$/, "") };
+  };
+  const syntax = [...doc.errors].map((e) =>
+    located(e.pos[0], { path: [], message: `YAML: ${e.message.split("\n")[0]}`, hint: "fix the YAML syntax at this point" }),
+  );
+  if (syntax.length > 0) throw new InventoryError(syntax);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new InventoryError([located(0, { path: [], message: `YAML: ${(error as Error).message}`, hint: "write the repeated parts out, or use fewer nested aliases" })]);
+  }
+  const locate = (problem: Problem): LocatedProblem => located(offsetOf(doc, problem.path, problem.at ?? "value"), problem);
+  return { file, text, data, locate };
+}
+
+function atStart(file: string, message: string, hint: string): LocatedProblem {
+  return { path: [], message, hint, file, line: 1, col: 1, sourceLine: "" };
+}
+
+/** The offset of the node at `path`, or of its deepest ancestor that exists. */
+function offsetOf(doc: Document, path: DocPath, at: "key" | "value"): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    node = resolve(doc, node);
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = findPair(doc, node, String(segment));
+      if (pair === undefined) return offset;
+      if (last && at === "key") return rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      offset = rangeStart(resolve(doc, node) ?? pair.key) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node) && typeof segment === "number") {
+      node = node.items[segment];
+      if (node === undefined) return offset;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function findPair(doc: Document, map: Node, key: string): { key: unknown; value: unknown } | undefined {
+  if (!isMap(map)) return undefined;
+  for (const item of map.items) {
+    if (isScalar(item.key) && String(item.key.value) === key) return item;
+  }
+  // A key that came in through a merge (`<<: *defaults`) is found in the merged map.
+  for (const item of map.items) {
+    if (isScalar(item.key) && item.key.value === "<<") {
+      const sources = resolve(doc, item.value);
+      const list = isSeq(sources) ? sources.items.map((s) => resolve(doc, s)) : [sources];
+      for (const source of list) {
+        const found = findPair(doc, source as Node, key);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+function resolve(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : isPair(node) ? node.value : node;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range?.[0];
+}

@@ -1,0 +1,99 @@
+// Plain YAML data -> typed Inventory. Tolerant on purpose: it runs even when the
+// schema check failed, so that semantic problems are reported in the same run.
+import { parseCidr, parseIp } from "../net/address.js";
+import {
+  type Bundle,
+  DEFAULT_MONITOR_INTERVAL,
+  DEFAULT_MTU,
+  DEFAULT_SYSTEMD,
+  type End,
+  type Host,
+  type Inventory,
+  type Path,
+  type Strategy,
+  type Uplink,
+} from "./types.js";
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
+const bool = (v: unknown): boolean => v === true;
+const STRATEGIES: readonly string[] = ["failover", "balance-rr", "ecmp", "teql"];
+
+export function readInventory(file: string, data: unknown): Inventory {
+  const root = obj(data);
+  const defaults = obj(root.defaults);
+  const defaultSsh = obj(defaults.ssh);
+  const hosts = Object.entries(obj(root.hosts)).map(([name, raw]) => readHost(name, obj(raw), defaults, defaultSsh));
+  const bundles = Object.entries(obj(root.bundles)).flatMap(([name, raw]) => readBundle(name, obj(raw)));
+  return { file, hosts, bundles };
+}
+
+function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host {
+  const ssh = obj(raw.ssh);
+  const uplinks = Object.entries(obj(raw.uplinks)).map(([uplink, u], order) => readUplink(name, uplink, order, obj(u)));
+  const loopbacks = Object.entries(obj(raw.loopbacks)).map(([lo, text]) => {
+    const addressText = str(text) ?? "";
+    return { name: lo, addressText, address: parseCidr(addressText) };
+  });
+  return {
+    name,
+    systemd: int(raw.systemd) ?? int(defaults.systemd) ?? DEFAULT_SYSTEMD,
+    ssh: {
+      host: str(ssh.host),
+      hostKey: str(ssh.host_key),
+      identity: str(ssh.identity),
+      user: str(ssh.user) ?? str(defaultSsh.user) ?? "root",
+      port: int(ssh.port) ?? int(defaultSsh.port) ?? 22,
+    },
+    uplinks,
+    loopbacks,
+  };
+}
+
+function readUplink(host: string, name: string, order: number, raw: Obj): Uplink {
+  const addressText = str(raw.address);
+  const gatewayText = str(raw.gateway);
+  const shape = raw.shape === undefined ? undefined : { egress: str(obj(raw.shape).egress), ingress: str(obj(raw.shape).ingress) };
+  return {
+    host,
+    name,
+    order,
+    addressText,
+    address: addressText === undefined ? undefined : parseCidr(addressText),
+    gatewayText,
+    gateway: gatewayText === undefined ? undefined : parseIp(gatewayText),
+    dhcp: bool(raw.dhcp),
+    masquerade: bool(raw.masquerade),
+    mtu: int(raw.mtu) ?? DEFAULT_MTU,
+    shape,
+  };
+}
+
+function readBundle(name: string, raw: Obj): Bundle[] {
+  const strategy = str(raw.strategy);
+  if (strategy === undefined || !STRATEGIES.includes(strategy)) return []; // the schema reports it
+  const ends: End[] = Object.entries(obj(raw.ends)).map(([host, e]) => {
+    const end = obj(e);
+    const addressText = str(end.address);
+    const routes = Array.isArray(end.routes) ? end.routes : [];
+    return {
+      host,
+      addressText,
+      address: addressText === undefined ? undefined : parseCidr(addressText),
+      defaultRoute: bool(end.default_route),
+      routes: routes.flatMap((r, index) => (typeof r === "string" ? [{ text: r, cidr: parseCidr(r), index }] : [])),
+    };
+  });
+  const paths: Path[] = (Array.isArray(raw.paths) ? raw.paths : []).map((p, index) => {
+    const entry = obj(p);
+    const uplinks = new Map<string, string>();
+    for (const [key, value] of Object.entries(entry)) {
+      if (key !== "primary" && key !== "weight" && typeof value === "string") uplinks.set(key, value);
+    }
+    return { index, uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
+  });
+  const interval = str(obj(raw.monitor).interval);
+  return [{ name, strategy: strategy as Strategy, ends, paths, monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL, hasMonitor: raw.monitor !== undefined }];
+}

@@ -1,0 +1,149 @@
+// The JSON Schema of an inventory (`netgen schema` prints it). Titles and
+// descriptions double as the wording of validation messages.
+
+export const HOST_NAME = "^[a-z0-9][a-z0-9-]{0,62}$";
+export const BUNDLE_NAME = "^[a-z0-9][a-z0-9-]{0,14}$";
+// An existing interface: what `ip link` and systemd accept, minus characters that
+// would need quoting in a unit file or a tc command line.
+export const IFACE_NAME = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$";
+export const RATE = "^[1-9][0-9]{0,8}(kbit|mbit|gbit|bit)$";
+export const INTERVAL = "^[1-9][0-9]{0,5}(ms|s)$";
+
+const hostName = { pattern: HOST_NAME, title: "host name", description: "lowercase letters, digits and '-', at most 63 characters" };
+const bundleName = { pattern: BUNDLE_NAME, title: "bundle name", description: "lowercase letters, digits and '-', at most 15 characters: it names a network device" };
+const ifaceName = { pattern: IFACE_NAME, title: "interface name", description: "letters, digits, '_', '.', '-', at most 15 characters" };
+const sshUser = { type: "string", title: "SSH user", pattern: "^[a-z_][a-z0-9_-]{0,31}$", description: "a POSIX user name" };
+const sshPort = { type: "integer", title: "SSH port", minimum: 1, maximum: 65535 };
+const systemd = {
+  type: "integer",
+  title: "systemd version",
+  minimum: 249,
+  maximum: 257,
+  description: "the oldest systemd-networkd version the host runs (249..257); netgen emits directives that version understands",
+};
+const address = { type: "string", title: "address with prefix", description: "an address with its prefix length, e.g. 10.88.15.100/24" };
+const rate = { type: "string", title: "rate", pattern: RATE, description: "a tc rate such as 5mbit, 512kbit, 1gbit" };
+
+const uplink = {
+  type: "object",
+  title: "uplink",
+  description: "an existing (physical) interface, matched by name",
+  additionalProperties: false,
+  properties: {
+    address,
+    gateway: { type: "string", title: "gateway", description: "the next hop for the internet on this uplink, inside its subnet" },
+    dhcp: { type: "boolean", title: "dhcp", description: "take the address from DHCPv4" },
+    masquerade: { type: "boolean", title: "masquerade", description: "traffic from this host's bundles leaves this uplink with the uplink's address (NAT)" },
+    mtu: { type: "integer", title: "MTU", minimum: 576, maximum: 9216, description: "the uplink's MTU (default 1500); tunnel MTUs are derived from it" },
+    shape: {
+      type: "object",
+      title: "shape",
+      description: "wondershaper-style limits: egress (HTB) and ingress (HTB on an ifb)",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { egress: rate, ingress: rate },
+    },
+  },
+};
+
+const end = {
+  type: "object",
+  title: "bundle end",
+  additionalProperties: false,
+  properties: {
+    address,
+    default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over" },
+    routes: { type: "array", title: "routes", items: { type: "string", title: "destination prefix" }, description: "prefixes reached through the bundle" },
+  },
+};
+
+const path = {
+  type: "object",
+  title: "path",
+  description: "the uplink used on each end: { <host>: <uplink>, <host>: <uplink> }",
+  properties: {
+    primary: { type: "boolean", title: "primary", description: "failover: the path used whenever it works" },
+    weight: { type: "integer", title: "weight", minimum: 1, maximum: 256, description: "ecmp: the next hop's weight" },
+  },
+  additionalProperties: { type: "string", title: "uplink name", pattern: IFACE_NAME, description: "the name of an uplink of that host" },
+};
+
+const bundle = {
+  type: "object",
+  title: "bundle",
+  additionalProperties: false,
+  required: ["strategy", "ends", "paths"],
+  properties: {
+    strategy: { enum: ["failover", "balance-rr", "ecmp", "teql"], title: "strategy" },
+    ends: {
+      type: "object",
+      title: "ends",
+      minProperties: 2,
+      maxProperties: 2,
+      propertyNames: hostName,
+      additionalProperties: end,
+      description: "the two hosts joined by the bundle",
+    },
+    paths: { type: "array", title: "paths", minItems: 2, items: path, description: "at least two paths; one entry per path" },
+    monitor: {
+      type: "object",
+      title: "monitor",
+      additionalProperties: false,
+      properties: { interval: { type: "string", title: "interval", pattern: INTERVAL, description: "the ARP monitor interval, e.g. 100ms" } },
+    },
+  },
+};
+
+const host = {
+  type: "object",
+  title: "host",
+  additionalProperties: false,
+  required: ["uplinks"],
+  properties: {
+    systemd,
+    ssh: {
+      type: "object",
+      title: "ssh",
+      additionalProperties: false,
+      properties: {
+        host: { type: "string", title: "SSH host", pattern: "^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$", description: "an address or DNS name" },
+        host_key: {
+          type: "string",
+          title: "host key",
+          pattern: "^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}$|^SHA256:[A-Za-z0-9+/]{43}$",
+          description: "the pinned host key ('ssh-ed25519 AAAA...') or its fingerprint ('SHA256:...')",
+        },
+        identity: { type: "string", title: "identity", pattern: "^[^\\x00-\\x1f]{1,4096}$", description: "the private key file to log in with" },
+        user: sshUser,
+        port: sshPort,
+      },
+    },
+    uplinks: { type: "object", title: "uplinks", minProperties: 1, propertyNames: ifaceName, additionalProperties: uplink },
+    loopbacks: {
+      type: "object",
+      title: "loopbacks",
+      propertyNames: ifaceName,
+      additionalProperties: { type: "string", title: "loopback address", description: "a /32 or /128 service address" },
+    },
+  },
+};
+
+export const inventorySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://netgen.invalid/inventory-1.schema.json",
+  title: "netgen inventory",
+  type: "object",
+  additionalProperties: false,
+  required: ["netgen", "hosts"],
+  properties: {
+    netgen: { const: 1, title: "format version", description: "the inventory format version: 1" },
+    defaults: {
+      type: "object",
+      title: "defaults",
+      additionalProperties: false,
+      properties: { systemd, ssh: { type: "object", title: "ssh", additionalProperties: false, properties: { user: sshUser, port: sshPort } } },
+    },
+    hosts: { type: "object", title: "hosts", minProperties: 1, propertyNames: hostName, additionalProperties: host },
+    bundles: { type: "object", title: "bundles", propertyNames: bundleName, additionalProperties: bundle },
+  },
+} as const;

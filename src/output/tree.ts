@@ -1,0 +1,131 @@
+// Writing a rendered inventory to disk: generated/<inventory>/<host>/etc/...
+// Built beside the target and swapped in by rename, so an interrupted render
+// leaves the previous tree, and stale files of a host disappear with it.
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { ExitError } from "../errors.js";
+import type { HostFiles } from "../render/file-set.js";
+import { hostManifest, MANIFEST, type Manifest, manifestText } from "./manifest.js";
+
+export interface RenderedTree {
+  inventory: string;
+  inventorySha256: string;
+  hosts: HostFiles[];
+  /** With --limit: the other hosts stay as they are on disk. */
+  partial: boolean;
+}
+
+export function readManifest(outDir: string): Manifest | undefined {
+  const path = join(outDir, MANIFEST);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  } catch {
+    throw new ExitError(`${path} is not valid JSON: remove ${outDir} and render again`);
+  }
+}
+
+/** The manifest the tree will have after this render. */
+export function nextManifest(outDir: string, tree: RenderedTree): Manifest {
+  const previous = tree.partial ? readManifest(outDir) : undefined;
+  const hosts = { ...(previous?.hosts ?? {}) };
+  for (const h of tree.hosts) hosts[h.host] = hostManifest(h, tree.inventorySha256);
+  return { netgen: 1, inventory: tree.inventory, hosts };
+}
+
+function refuseForeign(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!lstatSync(outDir).isDirectory()) throw new ExitError(`${outDir} exists and is not a directory: choose another output with -o`);
+  if (readdirSync(outDir).length > 0 && !existsSync(join(outDir, MANIFEST))) {
+    throw new ExitError(`${outDir} is not empty and was not written by netgen (no ${MANIFEST}); netgen replaces its output folder whole, so it will not write there. Choose another folder with -o.`);
+  }
+}
+
+function writeHost(dir: string, files: HostFiles): void {
+  for (const e of files.entries) {
+    const path = join(dir, e.path);
+    mkdirSync(dirname(path), { recursive: true });
+    if (e.kind === "file") writeFileSync(path, e.content, { mode: e.mode, flag: "wx" });
+    else symlinkSync(e.target, path);
+  }
+}
+
+export function writeTree(outDir: string, tree: RenderedTree): void {
+  refuseForeign(outDir);
+  const manifest = manifestText(nextManifest(outDir, tree));
+  const staging = `${outDir}.netgen-new-${process.pid}`;
+  const retired = `${outDir}.netgen-old-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    if (tree.partial && existsSync(outDir)) {
+      // Keep every host folder that is not re-rendered, as it is.
+      const rendered = new Set(tree.hosts.map((h) => h.host));
+      for (const name of readdirSync(outDir)) {
+        if (name !== MANIFEST && !rendered.has(name)) renameCopy(join(outDir, name), join(staging, name));
+      }
+    }
+    for (const h of tree.hosts) writeHost(join(staging, h.host), h);
+    writeFileSync(join(staging, MANIFEST), manifest);
+    if (existsSync(outDir)) renameSync(outDir, retired);
+    renameSync(staging, outDir);
+    rmSync(retired, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(outDir) && existsSync(retired)) renameSync(retired, outDir);
+    throw error;
+  }
+}
+
+/** Copy a host folder (files and symlinks) into the staging tree. */
+function renameCopy(from: string, to: string): void {
+  const stat = lstatSync(from);
+  if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+  else if (stat.isDirectory()) {
+    mkdirSync(to, { recursive: true });
+    for (const name of readdirSync(from)) renameCopy(join(from, name), join(to, name));
+  } else writeFileSync(to, readFileSync(from), { mode: stat.mode & 0o7777 });
+}
+
+/** Differences between the tree on disk and what render would write (for --check). */
+export function diffTree(outDir: string, tree: RenderedTree): string[] {
+  const differences: string[] = [];
+  const manifest = manifestText(nextManifest(outDir, tree));
+  const onDiskManifest = existsSync(join(outDir, MANIFEST)) ? readFileSync(join(outDir, MANIFEST), "utf8") : undefined;
+  if (onDiskManifest !== manifest) differences.push(`${join(outDir, MANIFEST)}: ${onDiskManifest === undefined ? "missing" : "differs"}`);
+  for (const h of tree.hosts) {
+    const dir = join(outDir, h.host);
+    const expected = new Set(h.entries.map((e) => e.path));
+    for (const e of h.entries) {
+      const path = join(dir, e.path);
+      const stat = existsSync(path) || isLink(path) ? lstatSync(path) : undefined;
+      if (stat === undefined) differences.push(`${path}: missing`);
+      else if (e.kind === "link") {
+        if (!stat.isSymbolicLink() || readlinkSync(path) !== e.target) differences.push(`${path}: should be a link to ${e.target}`);
+      } else if (!stat.isFile() || readFileSync(path, "utf8") !== e.content) differences.push(`${path}: differs`);
+      else if ((stat.mode & 0o7777) !== e.mode) differences.push(`${path}: mode ${(stat.mode & 0o7777).toString(8)}, should be ${e.mode.toString(8)}`);
+    }
+    for (const path of listTree(dir)) if (!expected.has(path)) differences.push(`${join(dir, path)}: not rendered any more (stale)`);
+  }
+  if (!tree.partial && existsSync(outDir)) {
+    const hosts = new Set(tree.hosts.map((h) => h.host));
+    for (const name of readdirSync(outDir)) if (name !== MANIFEST && !hosts.has(name)) differences.push(`${join(outDir, name)}: not in the inventory (stale)`);
+  }
+  return differences;
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function listTree(dir: string, prefix = ""): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const rel = prefix === "" ? d.name : `${prefix}/${d.name}`;
+    return d.isDirectory() ? listTree(join(dir, d.name), rel) : [rel];
+  });
+}

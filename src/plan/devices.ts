@@ -1,0 +1,40 @@
+// Every device netgen creates on a host, with the place in the inventory that
+// asked for it: validation checks their names, the planner builds them.
+import type { DocPath } from "../errors.js";
+import type { Inventory } from "../inventory/types.js";
+import { ifbName, teqlBundles, tunnelName } from "./names.js";
+import { planShaping } from "./shaping.js";
+
+export type DeviceKind = "bond" | "bridge" | "gretap" | "dummy" | "ifb" | "teql";
+
+export interface CreatedDevice {
+  name: string;
+  kind: DeviceKind;
+  origin: DocPath;
+  /** Whether the user chose the name (then reserved names are refused). */
+  named: boolean;
+}
+
+export function createdDevices(inventory: Inventory, host: string): CreatedDevice[] {
+  const devices: CreatedDevice[] = [];
+  const h = inventory.hosts.find((x) => x.name === host);
+  for (const lo of h?.loopbacks ?? []) devices.push({ name: lo.name, kind: "dummy", origin: ["hosts", host, "loopbacks", lo.name], named: true });
+  for (const bundle of inventory.bundles) {
+    const end = bundle.ends.findIndex((e) => e.host === host);
+    if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
+    const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";
+    devices.push({ name: bundle.name, kind, origin: ["bundles", bundle.name], named: true });
+    for (const path of bundle.paths) devices.push({ name: tunnelName(bundle.name, path.index), kind: "gretap", origin: ["bundles", bundle.name, "paths", path.index], named: false });
+  }
+  teqlBundles(inventory, host).forEach((b, k) => devices.push({ name: `teql${k}`, kind: "teql", origin: ["bundles", b.name], named: false }));
+  for (const s of planShaping(inventory, host)) {
+    if (s.ingress) devices.push({ name: ifbName(s.uplink.name), kind: "ifb", origin: ["hosts", host, "uplinks", s.uplink.name, "shape"], named: false });
+  }
+  return devices;
+}
+
+/** The end of a failover bundle that runs the active-backup bond: the one with default_route, else the first. */
+export function failoverEndIndex(bundle: { ends: { defaultRoute: boolean }[] }): number {
+  const marked = bundle.ends.findIndex((e) => e.defaultRoute);
+  return marked < 0 ? 0 : marked;
+}

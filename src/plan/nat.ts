@@ -1,0 +1,22 @@
+// masquerade: traffic arriving from the host's bundle devices leaves each
+// masquerading uplink with that uplink's address.
+//
+// An explicit nftables rule (iifname bundle, oifname uplink) rather than
+// networkd's IPMasquerade=: that one masquerades traffic coming *from* the
+// interface it is set on, and when NAT cannot be set up networkd marks the link
+// failed and leaves it unconfigured, taking the bundle down with the NAT.
+import type { Host, Inventory } from "../inventory/types.js";
+import type { HostBuilder } from "./builder.js";
+import { teqlDevice } from "./names.js";
+
+export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void {
+  const uplinks = host.uplinks.filter((u) => u.masquerade);
+  if (uplinks.length === 0) return;
+  const from = inventory.bundles
+    .filter((x) => x.strategy !== "ecmp" && x.ends.some((e) => e.host === host.name))
+    .map((x) => (x.strategy === "teql" ? teqlDevice(inventory, host.name, x.name) : x.name))
+    .sort();
+  b.plan.nat = { rules: uplinks.map((u) => ({ from, to: u.name })) };
+  for (const u of uplinks) b.existing(u.name).forwarding = true;
+  for (const m of ["nf_tables", "nft_chain_nat", "nft_masq"]) b.module(m);
+}

@@ -1,0 +1,32 @@
+// Valid inventory -> one HostPlan per host.
+import type { Inventory } from "../inventory/types.js";
+import { HostBuilder } from "./builder.js";
+import { planEcmp } from "./ecmp.js";
+import type { HostPlan } from "./model.js";
+import { planNat } from "./nat.js";
+import { planShapers } from "./shapers.js";
+import { planTeql } from "./teql.js";
+import { planTunnelBundle } from "./tunnel-bundles.js";
+import { planTunnels } from "./tunnels.js";
+import { planLoopbacks, planUplinks } from "./uplinks.js";
+
+export function planInventory(inventory: Inventory, only?: ReadonlySet<string>): HostPlan[] {
+  const tunnels = planTunnels(inventory);
+  return inventory.hosts
+    .filter((h) => only === undefined || only.has(h.name))
+    .map((host) => {
+      const b = new HostBuilder(host.name, inventory.file, host.systemd);
+      const natHost = host.uplinks.some((u) => u.masquerade);
+      planUplinks(b, host);
+      planLoopbacks(b, host);
+      for (const bundle of inventory.bundles) {
+        if (!bundle.ends.some((e) => e.host === host.name)) continue;
+        if (bundle.strategy === "ecmp") planEcmp(b, inventory, bundle);
+        else if (bundle.strategy === "teql") planTeql(b, inventory, bundle, natHost);
+        else planTunnelBundle(b, inventory, tunnels.get(bundle.name)!, natHost);
+      }
+      planShapers(b, inventory);
+      planNat(b, inventory, host);
+      return b.finish();
+    });
+}

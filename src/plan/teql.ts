@@ -1,0 +1,29 @@
+// teql: the paths' uplinks become members of a trivial link equalizer (per
+// packet round robin); the end's address and routes live on the teqlN device.
+// sch_teql creates teql0..teqlN-1 when it loads, so the count is a module
+// option, loaded at boot before networkd starts.
+import type { Bundle, Inventory } from "../inventory/types.js";
+import { blankNetwork, type HostBuilder } from "./builder.js";
+import { teqlBundles, teqlDevice } from "./names.js";
+import { routesVia } from "./routes.js";
+
+export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, natHost: boolean): void {
+  const host = b.plan.host;
+  const end = bundle.ends.find((e) => e.host === host)!;
+  const peer = bundle.ends.find((e) => e.host !== host)!;
+  const device = teqlDevice(inventory, host, bundle.name);
+  const count = teqlBundles(inventory, host).length;
+  b.module("sch_teql", { options: `max_equalizers=${count}`, why: count === 1 ? "teql0 for this host's teql bundle" : `teql0..teql${count - 1} for this host's teql bundles` });
+  const network = b.network(device, () => blankNetwork(device, `teql bundle ${bundle.name}`, true));
+  network.addresses.push(end.addressText!);
+  network.configureWithoutCarrier = true;
+  network.forwarding = end.defaultRoute || natHost;
+  network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
+  for (const path of bundle.paths) {
+    const member = path.uplinks.get(host)!;
+    b.existing(member).teqlId = Number(device.slice(4));
+    // Packets for the teql address arrive on a member while the route back to
+    // the peer points at the teql device: strict reverse-path filtering drops them.
+    b.sysctl(`net/ipv4/conf/${member}/rp_filter`, "2", `teql member of ${bundle.name}: loose reverse-path filter`);
+  }
+}

@@ -1,0 +1,85 @@
+// failover and balance-rr: one gretap per path, joined into a bond.
+//
+// failover: an active-backup bond with ARP monitoring on the end that fails over
+// (the one with default_route) and a bridge on the other end. The first write-up
+// put a bond on both ends: each end then picks its active tunnel on its own and
+// they ping-pong. A bridge accepts frames on whichever tunnel they arrive,
+// answers on the tunnel it learnt the bond's MAC on, and floods the bond's ARP
+// probes back over the other tunnels, which is what validates the backup
+// tunnels on the bond's side (arp_validate=all).
+//
+// MII monitoring is never used: a gretap has carrier whether or not its far end
+// answers, so only ARP probes through the tunnel see a dead path.
+import type { Bundle, Inventory } from "../inventory/types.js";
+import { blankNetwork, type HostBuilder } from "./builder.js";
+import { failoverEndIndex } from "./devices.js";
+import { intervalMs } from "../inventory/duration.js";
+import { macAddress } from "./names.js";
+import { routesVia } from "./routes.js";
+import type { TunnelBundle } from "./tunnels.js";
+
+export function planTunnelBundle(b: HostBuilder, inventory: Inventory, tb: TunnelBundle, natHost: boolean): void {
+  const { bundle, tunnels, mtu } = tb;
+  const host = b.plan.host;
+  const endIndex = bundle.ends.findIndex((e) => e.host === host);
+  const end = bundle.ends[endIndex]!;
+  const peer = bundle.ends[1 - endIndex]!;
+  const isBond = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === endIndex;
+  const family = tunnels[0]?.family ?? 4;
+
+  b.module(family === 4 ? "ip_gre" : "ip6_gre");
+  if (isBond) {
+    b.module("bonding", { options: "max_bonds=0", why: "no stray bond0: networkd creates the bonds netgen names" });
+    b.addNetdev({
+      name: bundle.name,
+      kind: "bond",
+      description: `${bundle.strategy} bundle ${bundle.name} to ${peer.host}`,
+      mac: macAddress(host, bundle.name),
+      mtu,
+      bond: {
+        mode: bundle.strategy === "failover" ? "active-backup" : "balance-rr",
+        arpIntervalMs: intervalMs(bundle.monitorInterval),
+        arpTargets: [peer.address!.ip.text],
+        arpValidate: bundle.strategy === "failover" ? "all" : undefined,
+        primaryReselect: bundle.strategy === "failover" ? "always" : undefined,
+      },
+    });
+  } else {
+    b.module("bridge");
+    b.addNetdev({ name: bundle.name, kind: "bridge", description: `far end of failover bundle ${bundle.name} from ${peer.host}: accepts traffic on any tunnel`, mac: macAddress(host, bundle.name), mtu });
+  }
+
+  const aggregate = b.network(bundle.name, () => blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));
+  aggregate.addresses.push(end.addressText!);
+  aggregate.linkLocal = end.address!.ip.family === 6;
+  // The bond must hold its address while every tunnel is down: its ARP probes
+  // need a source address to bring the first tunnel back up.
+  aggregate.configureWithoutCarrier = true;
+  aggregate.ignoreCarrierLoss = true;
+  aggregate.forwarding = end.defaultRoute || natHost;
+  aggregate.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
+
+  for (const t of tunnels) {
+    const mine = t.ends[0].host === host ? t.ends[0] : t.ends[1];
+    b.addNetdev({
+      name: t.name,
+      kind: family === 4 ? "gretap" : "ip6gretap",
+      description: `path ${t.path + 1} of ${bundle.name}: ${mine.uplink.name} to ${peer.host}`,
+      mac: macAddress(host, t.name),
+      mtu,
+      tunnel: { local: mine.local, remote: mine.remote, key: t.key },
+    });
+    const slave = b.network(t.name, () => blankNetwork(t.name, `path ${t.path + 1} of ${bundle.name}`, true));
+    if (isBond) slave.bond = bundle.name;
+    else slave.bridge = bundle.name;
+    slave.primarySlave = isBond && t.primary;
+    // Bound to its uplink: the outer packets leave by this path's uplink even
+    // when every tunnel goes to the same far address.
+    b.existing(mine.uplink.name).tunnels.push(t.name);
+    b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
+  }
+}
+
+export function hostBundles(inventory: Inventory, host: string): Bundle[] {
+  return inventory.bundles.filter((b) => b.ends.some((e) => e.host === host));
+}

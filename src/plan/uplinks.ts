@@ -1,0 +1,34 @@
+// Uplinks and loopbacks: the host's own interfaces.
+import type { Host } from "../inventory/types.js";
+import { blankNetwork, type HostBuilder } from "./builder.js";
+
+/** An uplink's default route: after any bundle's default route (see BUNDLE_DEFAULT_METRIC). */
+export const UPLINK_METRIC_BASE = 1024;
+
+export function planUplinks(b: HostBuilder, host: Host): void {
+  for (const u of host.uplinks) {
+    const network = b.network(u.name, () => blankNetwork(u.name, `uplink ${u.name}`, false));
+    const metric = UPLINK_METRIC_BASE + u.order;
+    if (u.addressText) network.addresses.push(u.addressText);
+    if (u.dhcp) {
+      network.dhcp = true;
+      network.dhcpRouteMetric = metric;
+    }
+    if (u.gatewayText) {
+      // Every uplink keeps a default route of its own, each with its own metric:
+      // tunnels bound to an uplink (Tunnel=) look up their far end on it.
+      network.routes.push({ why: `internet through ${u.name}`, gateway: u.gatewayText, metric, nexthops: [] });
+    }
+  }
+}
+
+export function planLoopbacks(b: HostBuilder, host: Host): void {
+  for (const lo of host.loopbacks) {
+    b.addNetdev({ name: lo.name, kind: "dummy", description: `loopback ${lo.name} holding ${lo.addressText}` });
+    const network = b.network(lo.name, () => blankNetwork(lo.name, `loopback ${lo.name}`, true));
+    network.addresses.push(lo.addressText);
+    network.configureWithoutCarrier = true;
+    // dummy creates dummy0 by itself when loaded; let networkd create what the inventory names.
+    b.module("dummy", { options: "numdummies=0", why: "networkd creates the dummy devices netgen names" });
+  }
+}

@@ -1,0 +1,21 @@
+// The Handlebars templates under templates/, compiled once on a private
+// instance: noEscape (these are not HTML), strict (a missing field is a bug,
+// not an empty line), knownHelpersOnly (only if/each/unless/with).
+import { readFileSync } from "node:fs";
+import Handlebars from "handlebars";
+
+export type TemplateName = "netdev" | "network" | "shape.service" | "nat.service" | "nat.nft" | "modules-load.conf" | "modprobe.conf" | "sysctl.conf";
+
+const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
+const handlebars = Handlebars.create();
+const compiled = new Map<TemplateName, Handlebars.TemplateDelegate>();
+
+export function template(name: TemplateName): Handlebars.TemplateDelegate {
+  let t = compiled.get(name);
+  if (t === undefined) {
+    const source = readFileSync(new URL(`${name}.hbs`, TEMPLATES_DIR), "utf8");
+    t = handlebars.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true });
+    compiled.set(name, t);
+  }
+  return t;
+}

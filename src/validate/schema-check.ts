@@ -1,0 +1,119 @@
+// ajv against the inventory schema, each error turned into a Problem that
+// names the place in the document and says what would be accepted.
+import { Ajv, type ErrorObject } from "ajv";
+import { inventorySchema } from "../inventory/schema.js";
+import type { DocPath, Problem } from "../errors.js";
+import { closest } from "./suggest.js";
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTuples: false });
+const check = ajv.compile(inventorySchema);
+
+export function schemaProblems(data: unknown): Problem[] {
+  if (check(data)) return [];
+  const problems = (check.errors ?? []).flatMap(toProblem);
+  return dedupe(problems);
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function where(path: DocPath): string {
+  return path.length === 0 ? "the inventory" : path.map((p) => (typeof p === "number" ? `[${p + 1}]` : p)).join(".").replace(/\.\[/g, "[");
+}
+
+function show(value: unknown): string {
+  const text = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function toProblem(e: ErrorObject): Problem[] {
+  const name = e.propertyName;
+  const path = name === undefined ? pointerToPath(e.instancePath) : [...pointerToPath(e.instancePath), name];
+  const schema = (e.parentSchema ?? {}) as { title?: string; description?: string; properties?: Record<string, unknown> };
+  const title = schema.title ?? "value";
+  const described = schema.description ? ` (${schema.description})` : "";
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = String(e.params.additionalProperty);
+      const known = Object.keys(schema.properties ?? {});
+      const guess = closest(key, known);
+      return [
+        {
+          path: [...path, key],
+          at: "key",
+          message: `unknown key '${key}' in ${where(path)}`,
+          hint: guess ? `did you mean '${guess}'? known keys: ${known.join(", ")}` : `known keys: ${known.join(", ")}`,
+        },
+      ];
+    }
+    case "required":
+      return [{ path, message: `${where(path)} is missing '${String(e.params.missingProperty)}'`, hint: `add ${String(e.params.missingProperty)}:` }];
+    case "const":
+      if (path.length === 1 && path[0] === "netgen") {
+        return [{ path, message: `netgen: ${show(e.data)} is not an inventory format this netgen reads`, hint: "this version reads 'netgen: 1'" }];
+      }
+      return [{ path, message: `${where(path)} must be ${show(e.params.allowedValue)}` }];
+    case "enum":
+      return [{ path, message: `${show(e.data)} is not a ${title}`, hint: `use one of: ${(e.params.allowedValues as unknown[]).join(", ")}` }];
+    case "type":
+      return [{ path, message: `${where(path)} must be ${article(String(e.params.type))}, not ${kindOf(e.data)}${described}` }];
+    case "pattern":
+      if (name !== undefined) return [{ path, at: "key", message: `'${name}' is not a valid ${title}${described}` }];
+      return [{ path, message: `${show(e.data)} is not a valid ${title}${described}` }];
+    case "propertyNames":
+      return []; // the nested `pattern` error on the name says it better
+    case "minimum":
+    case "maximum":
+      return [{ path, message: `${where(path)} is ${show(e.data)}, outside ${rangeOf(e.parentSchema)}${described}` }];
+    case "minProperties":
+    case "maxProperties":
+    case "minItems":
+      return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
+    default:
+      return [{ path, message: `${where(path)}: ${e.message ?? "is not valid"}` }];
+  }
+}
+
+function rangeOf(schema: unknown): string {
+  const s = schema as { minimum?: number; maximum?: number };
+  return `${s.minimum ?? "-inf"}..${s.maximum ?? "inf"}`;
+}
+
+function sizeMessage(e: ErrorObject): string {
+  const limit = Number(e.params.limit);
+  switch (e.keyword) {
+    case "minProperties":
+      return limit === 2 ? "must name exactly two hosts" : `needs at least ${limit} entr${limit === 1 ? "y" : "ies"}`;
+    case "maxProperties":
+      return "must name exactly two hosts";
+    default:
+      return `needs at least ${limit} entries`;
+  }
+}
+
+function article(type: string): string {
+  return type === "object" ? "a mapping" : type === "array" ? "a list" : type === "integer" ? "an integer" : `a ${type}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${show(value)}`;
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path.join("\u0000")}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

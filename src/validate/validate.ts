@@ -1,0 +1,38 @@
+// load -> schema (ajv) + semantic rules -> every problem at once, or a typed inventory.
+import { basename } from "node:path";
+import { InventoryError, type LocatedProblem, type Problem } from "../errors.js";
+import { loadInventory, parseInventory, type LoadedInventory } from "../inventory/load.js";
+import { readInventory } from "../inventory/read.js";
+import type { Inventory } from "../inventory/types.js";
+import { bundleRules } from "./rules/bundles.js";
+import { ruleContext } from "./rules/context.js";
+import { deviceRules } from "./rules/devices.js";
+import { hostRules } from "./rules/hosts.js";
+import { schemaProblems } from "./schema-check.js";
+
+/** File names reach the header of every generated file: keep them plain. */
+const INVENTORY_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
+
+export function validateFile(file: string): Inventory {
+  return validateLoaded(loadInventory(file));
+}
+
+export function validateText(file: string, text: string): Inventory {
+  return validateLoaded(parseInventory(file, text));
+}
+
+function validateLoaded(loaded: LoadedInventory): Inventory {
+  const problems: Problem[] = [...schemaProblems(loaded.data)];
+  if (!INVENTORY_FILE_NAME.test(basename(loaded.file))) {
+    problems.push({ path: [], message: `the inventory's file name '${basename(loaded.file)}' goes into every generated file's header and names the output folder`, hint: "name it with letters, digits, '.', '_', '-' and end it in .yaml" });
+  }
+  const inventory = readInventory(basename(loaded.file), loaded.data);
+  const ctx = ruleContext(inventory);
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...deviceRules(ctx));
+  if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
+  return inventory;
+}
+
+function sortProblems(problems: LocatedProblem[]): LocatedProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
+}
