@@ -72,7 +72,9 @@ function offsetOf(doc: Document, path: DocPath, at: "key" | "value"): number {
     if (isMap(node)) {
       const pair = findPair(doc, node, String(segment));
       if (pair === undefined) return offset;
-      if (last && at === "key") return rangeStart(pair.key) ?? offset;
+      // A whole mapping or list is reported at its key, where the reader looks.
+      const value = resolve(doc, pair.value);
+      if (last && (at === "key" || isMap(value) || isSeq(value))) return rangeStart(pair.key) ?? offset;
       node = pair.value;
       offset = rangeStart(resolve(doc, node) ?? pair.key) ?? rangeStart(pair.key) ?? offset;
     } else if (isSeq(node) && typeof segment === "number") {

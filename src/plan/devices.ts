@@ -24,7 +24,8 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
     if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
     const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";
     devices.push({ name: bundle.name, kind, origin: ["bundles", bundle.name], named: true });
-    for (const path of bundle.paths) devices.push({ name: tunnelName(bundle.name, path.index), kind: "gretap", origin: ["bundles", bundle.name, "paths", path.index], named: false });
+    // A tunnel's name is made from the bundle's: that is the name to change.
+    for (const path of bundle.paths) devices.push({ name: tunnelName(bundle.name, path.index), kind: "gretap", origin: ["bundles", bundle.name], named: false });
   }
   teqlBundles(inventory, host).forEach((b, k) => devices.push({ name: `teql${k}`, kind: "teql", origin: ["bundles", b.name], named: false }));
   for (const s of planShaping(inventory, host)) {

@@ -1,13 +1,16 @@
 // "Did you mean ...?" for misspelt keys and names.
 
+/** The one candidate nearest to `word`, if it is near enough and not tied with another. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
+  let tied = false;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
     const d = distance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    if (d < bestDistance) [best, bestDistance, tied] = [candidate, d, false];
+    else if (d === bestDistance) tied = true;
   }
-  return best;
+  return tied ? undefined : best;
 }
 
 function distance(a: string, b: string): number {

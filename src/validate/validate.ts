@@ -33,6 +33,11 @@ function validateLoaded(loaded: LoadedInventory): Inventory {
   return inventory;
 }
 
+/** Sorted by position; a problem found from both ends of a bundle is shown once. */
 function sortProblems(problems: LocatedProblem[]): LocatedProblem[] {
-  return problems.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.col}:${p.message}`;
+    return !seen.has(key) && seen.add(key) !== undefined;
+  }).sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
 }

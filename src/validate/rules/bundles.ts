@@ -105,7 +105,7 @@ function paths(ctx: RuleContext, bundle: Bundle): Problem[] {
         complete = false;
         const names = ctx.host(host)?.uplinks.map((x) => x.name) ?? [];
         const guess = closest(uplink, names);
-        problems.push({ path: [...at, host], message: `host ${host} has no uplink '${uplink}'`, hint: guess ? `did you mean '${guess}'?` : `declare it under hosts.${host}.uplinks, or use one of: ${names.join(", ")}` });
+        problems.push({ path: [...at, host], message: `host ${host} has no uplink '${uplink}'`, hint: guess ? `did you mean '${guess}'?` : `use one of ${host}'s uplinks (${names.join(", ")}), or declare it under hosts.${host}.uplinks` });
       }
     }
     if (!complete) continue;

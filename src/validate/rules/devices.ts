@@ -10,11 +10,16 @@ export function deviceRules(ctx: RuleContext): Problem[] {
   const problems: Problem[] = [];
   for (const host of ctx.inventory.hosts) {
     const taken = new Map<string, string>(host.uplinks.map((u) => [u.name, `uplink ${u.name}`]));
+    const tooLong = new Set<string>();
     for (const device of createdDevices(ctx.inventory, host.name)) {
       const what = `${device.kind} ${device.name}`;
       if (device.name.length > MAX_IFNAME) {
+        // One report per name the user chose (a bundle's tunnels share its name).
+        const origin = device.origin.join("/");
+        if (tooLong.has(origin)) continue;
+        tooLong.add(origin);
         const excess = device.name.length - MAX_IFNAME;
-        problems.push({ path: device.origin, at: "key", message: `${host.name} would get the ${device.kind} device '${device.name}' (${device.name.length} characters); the kernel allows ${MAX_IFNAME}`, hint: `shorten the name by ${excess} character${excess === 1 ? "" : "s"}` });
+        problems.push({ path: device.origin, at: "key", message: `the ${device.kind} device '${device.name}' (${device.name.length} characters) is too long; the kernel allows ${MAX_IFNAME}`, hint: `shorten the name by ${excess} character${excess === 1 ? "" : "s"}` });
         continue;
       }
       if (device.named && RESERVED_IFNAME.test(device.name)) {

@@ -1,0 +1,25 @@
+// npm test: every *.test.js under dist/test, through uvu, then one closing line
+// ("N passed, N failed, N skipped"). Under CI=true a skipped tier fails the run.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { SKIP_MARK } from "./support/tier.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const uvu = fileURLToPath(new URL("../../node_modules/uvu/bin.js", import.meta.url));
+const pattern = process.argv[2] ?? "\\.test\\.js$";
+const child = spawn(process.execPath, [uvu, here, pattern], { stdio: ["ignore", "pipe", "pipe"] });
+let stdout = "";
+let stderr = "";
+child.stdout.on("data", (d: Buffer) => (process.stdout.write(d), (stdout += d.toString())));
+child.stderr.on("data", (d: Buffer) => (process.stderr.write(d), (stderr += d.toString())));
+child.on("exit", (code) => {
+  const clean = (stdout + stderr).replace(/\x1b\[[0-9;]*m/g, "");
+  const total = Number(/Total:\s+(\d+)/.exec(clean)?.[1] ?? 0);
+  const passed = Number(/Passed:\s+(\d+)/.exec(clean)?.[1] ?? 0);
+  const skipped = clean.split(SKIP_MARK).length - 1;
+  const failed = total - passed;
+  process.stdout.write(`\ntests: ${passed - skipped} passed, ${failed} failed, ${skipped} skipped\n`);
+  if (code !== 0 || failed > 0 || total === 0) process.exit(code || 1);
+  if (skipped > 0 && process.env.CI === "true") process.exit(1);
+  process.exit(0);
+});

@@ -1,0 +1,65 @@
+// The real systemd-networkd of this machine, run inside a test namespace over a
+// rendered folder (see shared/docs/testing-on-these-machines.md):
+// a private mount namespace, /sys read-only (else networkd waits for udev
+// forever), a tmpfs /run/systemd, the folder bind-mounted over
+// /etc/systemd/network.
+import { type ChildProcess, spawn } from "node:child_process";
+
+export const NETWORKD = "/lib/systemd/systemd-networkd";
+
+export interface Networkd {
+  log(): string;
+  stop(): Promise<string>;
+}
+
+export function startNetworkd(ns: string, networkDir: string): Networkd {
+  const script = [
+    "set -e",
+    "mount -o remount,ro /sys",
+    "mount -t tmpfs tmpfs /run/systemd",
+    "mkdir -p /run/systemd/netif",
+    "chown systemd-network:systemd-network /run/systemd/netif",
+    `mount --bind '${networkDir}' /etc/systemd/network`,
+    `exec ${NETWORKD}`,
+  ].join("\n");
+  const child: ChildProcess = spawn("ip", ["netns", "exec", ns, "unshare", "-m", "--propagation", "private", "sh", "-c", script], {
+    env: { ...process.env, SYSTEMD_LOG_TARGET: "console", SYSTEMD_LOG_LEVEL: "info", SYSTEMD_LOG_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    log: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+      return output;
+    },
+  };
+}
+
+/** Lines in which networkd complains about a file it read. */
+export function parseWarnings(log: string): string[] {
+  return log.split("\n").filter((line) => /^\/etc\/systemd\/network\/[^:]+:\d+:/.test(line) || /ignoring|deprecated|obsolete/i.test(line));
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,119 @@
+// Bad inventories, one edit each from a valid base: every case asserts the
+// message and the line it is reported at.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { InventoryError, type LocatedProblem } from "../src/errors.js";
+import { validateText } from "../src/validate/validate.js";
+import { BASE, LAB } from "./support/bases.js";
+
+interface Case {
+  name: string;
+  base?: string;
+  edit?: [string, string];
+  text?: string;
+  file?: string;
+  line: number;
+  expect: RegExp;
+}
+
+function apply(base: string, [from, to]: [string, string]): string {
+  const at = base.indexOf(from);
+  if (at < 0 || base.indexOf(from, at + 1) >= 0) throw new Error(`edit must match exactly once: ${from}`);
+  return base.slice(0, at) + to + base.slice(at + from.length);
+}
+
+const CASES: Case[] = [
+  { name: "format version", edit: ["netgen: 1", "netgen: 2"], line: 1, expect: /netgen: 2 is not an inventory format.*netgen: 1/ },
+  { name: "misspelt key", edit: ["gateway: 10.0.1.1 }", "gatway: 10.0.1.1 }"], line: 5, expect: /unknown key 'gatway'.*did you mean 'gateway'/ },
+  { name: "wrong type", edit: ["primary: true", 'primary: "yes"'], line: 19, expect: /primary must be a boolean, not string 'yes'/ },
+  { name: "bad host name", edit: ["  exit:\n    uplinks:", "  Exit:\n    uplinks:"], line: 7, expect: /'Exit' is not a valid host name/ },
+  { name: "address not an address", edit: ["10.0.1.2/24", "10.0.1.300/24"], line: 5, expect: /'10.0.1.300\/24' is not an address with prefix length/ },
+  { name: "gateway outside the subnet", edit: ["gateway: 10.0.1.1", "gateway: 10.0.9.1"], line: 5, expect: /gateway 10.0.9.1 is not in up1's subnet 10.0.1.0\/24/ },
+  { name: "gateway with dhcp", edit: ["inet0: { dhcp: true, masquerade: true }", "inet0: { dhcp: true, gateway: 10.9.9.1 }"], line: 11, expect: /takes its gateway from DHCP/ },
+  { name: "address and dhcp", edit: ["up1: { address: 10.0.1.3/24 }", "up1: { address: 10.0.1.3/24, dhcp: true }"], line: 9, expect: /both an address and dhcp: true/ },
+  { name: "neither address nor dhcp", edit: ["up2: { address: 10.0.2.3/24 }", "up2: { mtu: 1500 }"], line: 10, expect: /neither an address nor dhcp/ },
+  { name: "network address", edit: ["10.0.1.2/24", "10.0.1.0/24"], line: 5, expect: /network address of its subnet/ },
+  { name: "broadcast address", edit: ["up2: { address: 10.0.2.3/24 }", "up2: { address: 10.0.2.255/24 }"], line: 10, expect: /broadcast address/ },
+  { name: "overlapping uplinks", edit: ["up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }", "up2: { address: 10.0.1.9/24, gateway: 10.0.1.1 }"], line: 6, expect: /subnet 10.0.1.0\/24 overlaps up1's/ },
+  { name: "unknown strategy", edit: ["strategy: failover", "strategy: failsafe"], line: 14, expect: /'failsafe' is not a strategy.*failover, balance-rr, ecmp, teql/ },
+  { name: "end is not a host", edit: ["      exit: { address: 10.42.0.2/24 }", "      exti: { address: 10.42.0.2/24 }"], line: 17, expect: /ends on 'exti', which is not a host.*did you mean 'exit'/ },
+  { name: "path names a missing uplink", edit: ["- { gw: up2, exit: up2 }", "- { gw: up3, exit: up2 }"], line: 20, expect: /host gw has no uplink 'up3'.*use one of gw's uplinks \(up1, up2\)/ },
+  { name: "path misses an end", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2 }"], line: 20, expect: /path 2 of b1 has no uplink for exit/ },
+  { name: "path names a third host", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: up2, other: up1 }"], line: 20, expect: /names 'other', which is not an end of the bundle/ },
+  { name: "two paths over one pair", edit: ["- { gw: up2, exit: up2 }", "- { gw: up1, exit: up1 }"], line: 20, expect: /paths 1 and 2 of b1 both join up1 <-> up1/ },
+  { name: "gretap over a DHCP uplink", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: inet0 }"], line: 20, expect: /inet0 of exit takes its address from DHCP, so it cannot carry a gretap tunnel.*give inet0 a fixed address/ },
+  { name: "ends in two subnets", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.43.0.2/24 }"], line: 17, expect: /are not in one subnet/ },
+  { name: "ends with one address", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.42.0.1/24 }"], line: 17, expect: /both ends of b1 have the address 10.42.0.1/ },
+  { name: "default_route on both failover ends", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.42.0.2/24, default_route: true }"], line: 17, expect: /both ends of failover bundle b1 have default_route/ },
+  { name: "two primaries", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: up2, primary: true }"], line: 20, expect: /b1 has 2 primary paths/ },
+  { name: "weight on failover", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: up2, weight: 2 }"], line: 20, expect: /weight means nothing to a failover bundle/ },
+  { name: "monitor interval too short", edit: ["- { gw: up2, exit: up2 }\n", "- { gw: up2, exit: up2 }\n    monitor: { interval: 5ms }\n"], line: 21, expect: /monitor interval 5ms is outside 10ms..10s/ },
+  { name: "monitor interval format", edit: ["- { gw: up2, exit: up2 }\n", "- { gw: up2, exit: up2 }\n    monitor: { interval: 1min }\n"], line: 21, expect: /'1min' is not a valid interval/ },
+  { name: "tunnel name too long", edit: ["  b1:", "  bundle-name-xy:"], line: 13, expect: /'bundle-name-xy-t1' \(17 characters\) is too long; the kernel allows 15/ },
+  { name: "reserved device name", edit: ["  b1:", "  gre0:"], line: 13, expect: /'gre0' is a name the kernel gives its own devices/ },
+  { name: "device name taken by an uplink", edit: ["  b1:", "  up1:"], line: 13, expect: /two devices named up1: uplink up1 and bond up1/ },
+  { name: "systemd version out of range", edit: ["  gw:\n    uplinks:", "  gw:\n    systemd: 240\n    uplinks:"], line: 4, expect: /systemd is 240, outside 249..257/ },
+  { name: "bad shaping rate", edit: ["up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }", "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 5 Mbit } }"], line: 6, expect: /'5 Mbit' is not a valid rate/ },
+  { name: "duplicate key", edit: ["      up2: { address: 10.0.2.2/24", "      up1: { address: 10.0.2.2/24"], line: 6, expect: /YAML: Map keys must be unique/ },
+  { name: "YAML syntax", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: up2"], line: 21, expect: /YAML:/ },
+  { name: "masquerade without a bundle", text: `${BASE.split("\nbundles:")[0]}\n`, line: 11, expect: /inet0 of exit masquerades bundle traffic, but exit ends no failover/ },
+  { name: "MTU too small after encapsulation", edit: ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, mtu: 600 }"], line: 13, expect: /MTU of 562 after gretap encapsulation, below 576/ },
+  { name: "empty inventory", text: "", line: 1, expect: /the inventory must be a mapping, not null/ },
+  { name: "file name unsafe for headers", file: "my inventory.yaml", line: 1, expect: /file name 'my inventory.yaml'/ },
+  { name: "teql end without address", base: LAB, edit: ["b: { address: 10.2.0.2/30 }", "b: { routes: [] }"], line: 18, expect: /end b of teql bundle ab has no address/ },
+  { name: "teql path across two subnets", base: LAB, edit: ["e3: { address: 10.1.0.2/30 }", "e3: { address: 10.1.0.6/30 }"], line: 21, expect: /a's e2 \(10.1.0.1\/30\) and b's e3 \(10.1.0.6\/30\) are not in one subnet/ },
+  { name: "route with host bits", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.100.0.1/24]"], line: 17, expect: /route 10.100.0.1\/24 has host bits set.*did you mean 10.100.0.0\/24/ },
+  { name: "route without prefix", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.100.0.1]"], line: 17, expect: /'10.100.0.1' is not a destination prefix.*10.100.0.1\/32/ },
+  { name: "route in the other family", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: ['2001:db8::/64']"], line: 17, expect: /route 2001:db8::\/64 is IPv6, but bundle ab carries IPv4/ },
+  { name: "route listed twice", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.100.0.0/24, 10.100.0.0/24]"], line: 17, expect: /10.100.0.0\/24 is listed twice for a in ab/ },
+  { name: "loopback wider than a host", base: LAB, edit: ["lo0: 10.10.10.10/32", "lo0: 10.10.10.10/24"], line: 8, expect: /a loopback holds a single service address.*10.10.10.10\/32/ },
+  { name: "ecmp end with an address", base: LAB, edit: ["strategy: teql", "strategy: ecmp"], line: 17, expect: /an ecmp bundle builds no device to hold a's address/ },
+  { name: "one end only", base: LAB, edit: ["      b: { address: 10.2.0.2/30 }\n", ""], line: 16, expect: /ends must name exactly two hosts/ },
+  {
+    name: "teql member shared with another bundle",
+    base: LAB,
+    edit: ["      - { a: e2, b: e3 }\n", "      - { a: e2, b: e3 }\n  cd:\n    strategy: ecmp\n    ends:\n      a: { routes: [10.9.0.0/24] }\n      b: { routes: [10.8.0.0/24] }\n    paths:\n      - { a: e0, b: e1 }\n      - { a: e2, b: e3 }\n"],
+    line: 28,
+    expect: /e0 of a is a member of teql bundle ab and cannot also carry cd/,
+  },
+  { name: "control character in a name", edit: ["  b1:", '  "b\\u0007":'], line: 13, expect: /is not a valid bundle name/ },
+];
+
+const problemsOf = (c: Case): LocatedProblem[] => {
+  const text = c.text ?? (c.edit ? apply(c.base ?? BASE, c.edit) : (c.base ?? BASE));
+  try {
+    validateText(c.file ?? "case.yaml", text);
+  } catch (error) {
+    if (error instanceof InventoryError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+test("the bases are valid", () => {
+  validateText("base.yaml", BASE);
+  validateText("lab.yaml", LAB);
+});
+
+test(`${CASES.length} bad inventories: message and line`, () => {
+  assert.ok(CASES.length >= 30);
+  const failures: string[] = [];
+  for (const c of CASES) {
+    const problems = problemsOf(c);
+    const shown = problems.map((p) => `${p.line}:${p.col} ${p.message} | ${p.hint ?? ""}`).join("\n    ");
+    const hit = problems.find((p) => c.expect.test(`${p.message} | ${p.hint ?? ""}`));
+    if (hit === undefined) failures.push(`${c.name}: no problem matches ${c.expect}; got:\n    ${shown || "(valid)"}`);
+    else if (hit.line !== c.line) failures.push(`${c.name}: reported at line ${hit.line}, expected ${c.line}`);
+  }
+  assert.equal(failures, []);
+});
+
+test("every problem of an inventory is reported at once", () => {
+  let text = apply(BASE, ["gateway: 10.0.1.1 }", "gatway: 10.0.1.1 }"]);
+  text = apply(text, ["- { gw: up2, exit: up2 }", "- { gw: up3, exit: up2 }"]);
+  text = apply(text, ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.43.0.2/24 }"]);
+  const lines = problemsOf({ name: "three", text, line: 0, expect: /./ }).map((p) => p.line);
+  assert.equal(lines, [5, 17, 20]);
+});
+
+test.run();
