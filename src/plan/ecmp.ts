@@ -19,11 +19,14 @@ export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
     weight: p.weight ?? 1,
   }));
   const owner = b.existing(nexthops[0]!.dev);
+  const family = nexthops[0]!.via.includes(":") ? 6 : 4;
   const routes: RoutePlan[] = [];
-  if (end.defaultRoute) routes.push({ why: `default route over every path of ${bundle.name}`, metric: BUNDLE_DEFAULT_METRIC, nexthops });
+  // networkd ignores a [Route] with neither Gateway= nor Destination=, so a
+  // multipath default route names its destination explicitly.
+  const anywhere = family === 4 ? "0.0.0.0/0" : "::/0";
+  if (end.defaultRoute) routes.push({ why: `default route over every path of ${bundle.name}`, destination: anywhere, metric: BUNDLE_DEFAULT_METRIC, nexthops });
   for (const r of end.routes) routes.push({ why: `${r.text} over every path of ${bundle.name}`, destination: r.text, nexthops });
   owner.routes.push(...routes);
-  const family = nexthops.length > 0 && nexthops[0]!.via.includes(":") ? 6 : 4;
   b.sysctl(`net/ipv${family}/fib_multipath_hash_policy`, "1", `ecmp bundle ${bundle.name}: hash on ports too, so different flows take different paths`);
   for (const hop of nexthops) {
     // The route stays when one member loses carrier; the kernel then skips that next hop.
