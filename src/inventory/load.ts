@@ -5,7 +5,7 @@
 // syntax errors only, while `yaml` keeps the range of every node, which is what
 // `file:line:col` for schema and semantic errors needs.
 import { readFileSync, statSync } from "node:fs";
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from "yaml";
 import { type DocPath, InventoryError, type LocatedProblem, type Problem } from "../errors.js";
 
 /** Larger inventories are refused before parsing: 10,000 hosts take about 3 MB. */
@@ -37,7 +37,9 @@ export function loadInventory(file: string): LoadedInventory {
 
 export function parseInventory(file: string, text: string): LoadedInventory {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  // yaml's own uniqueKeys check compares each key with every earlier one
+  // (quadratic in a 10,000-host map): duplicates are found in one pass below.
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false, strict: true });
   const located = (offset: number, problem: Problem): LocatedProblem => {
     const { line, col } = lineCounter.linePos(Math.min(Math.max(offset, 0), text.length));
     const sourceLine = text.split("\n", line)[line - 1] ?? "";
@@ -46,6 +48,7 @@ export function parseInventory(file: string, text: string): LoadedInventory {
   const syntax = [...doc.errors].map((e) =>
     located(e.pos[0], { path: [], message: `YAML: ${e.message.split("\n")[0]}`, hint: "fix the YAML syntax at this point" }),
   );
+  if (syntax.length === 0) syntax.push(...duplicateKeys(doc).map(({ offset, problem }) => located(offset, problem)));
   if (syntax.length > 0) throw new InventoryError(syntax);
   let data: unknown;
   try {
@@ -55,6 +58,24 @@ export function parseInventory(file: string, text: string): LoadedInventory {
   }
   const locate = (problem: Problem): LocatedProblem => located(offsetOf(doc, problem.path, problem.at ?? "value"), problem);
   return { file, text, data, locate };
+}
+
+/** Every key that appears twice in one mapping, at the second occurrence. */
+function duplicateKeys(doc: Document): { offset: number; problem: Problem }[] {
+  const found: { offset: number; problem: Problem }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const item of map.items) {
+        if (!isScalar(item.key)) continue;
+        const key = String(item.key.value);
+        if (key === "<<") continue;
+        if (seen.has(key)) found.push({ offset: rangeStart(item.key) ?? 0, problem: { path: [], message: `YAML: Map keys must be unique: '${key}' appears twice`, hint: "remove or rename one of them" } });
+        seen.add(key);
+      }
+    },
+  });
+  return found;
 }
 
 function atStart(file: string, message: string, hint: string): LocatedProblem {

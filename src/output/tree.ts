@@ -42,9 +42,11 @@ function refuseForeign(outDir: string): void {
 }
 
 function writeHost(dir: string, files: HostFiles): void {
+  const made = new Set<string>();
   for (const e of files.entries) {
     const path = join(dir, e.path);
-    mkdirSync(dirname(path), { recursive: true });
+    const parent = dirname(path);
+    if (!made.has(parent)) mkdirSync(parent, { recursive: true }), made.add(parent);
     if (e.kind === "file") writeFileSync(path, e.content, { mode: e.mode, flag: "wx" });
     else symlinkSync(e.target, path);
   }

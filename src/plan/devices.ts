@@ -1,6 +1,7 @@
 // Every device netgen creates on a host, with the place in the inventory that
 // asked for it: validation checks their names, the planner builds them.
 import type { DocPath } from "../errors.js";
+import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import { ifbName, teqlBundles, tunnelName } from "./names.js";
 import { planShaping } from "./shaping.js";
@@ -17,9 +18,9 @@ export interface CreatedDevice {
 
 export function createdDevices(inventory: Inventory, host: string): CreatedDevice[] {
   const devices: CreatedDevice[] = [];
-  const h = inventory.hosts.find((x) => x.name === host);
+  const h = lookup(inventory).host(host);
   for (const lo of h?.loopbacks ?? []) devices.push({ name: lo.name, kind: "dummy", origin: ["hosts", host, "loopbacks", lo.name], named: true });
-  for (const bundle of inventory.bundles) {
+  for (const bundle of lookup(inventory).bundlesOf(host)) {
     const end = bundle.ends.findIndex((e) => e.host === host);
     if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
     const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";

@@ -3,6 +3,7 @@
 // flow: with fib_multipath_hash_policy=1 (layer 4) different flows spread over
 // the paths, while one TCP flow still uses one path (the second write-up's
 // 5.06 Mbit/s).
+import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
 import type { RoutePlan } from "./model.js";
@@ -12,7 +13,7 @@ export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
   const host = b.plan.host;
   const end = bundle.ends.find((e) => e.host === host)!;
   const peer = bundle.ends.find((e) => e.host !== host)!;
-  const uplinkOf = (h: string, name: string) => inventory.hosts.find((x) => x.name === h)!.uplinks.find((u) => u.name === name)!;
+  const uplinkOf = (h: string, name: string) => lookup(inventory).uplink(h, name)!;
   const nexthops = bundle.paths.map((p) => ({
     via: uplinkOf(peer.host, p.uplinks.get(peer.host)!).address!.ip.text,
     dev: p.uplinks.get(host)!,

@@ -1,6 +1,7 @@
 // Names and MAC addresses of the devices netgen creates. Validation and the
 // planner both use these, so a name that is checked is the name that is built.
 import { createHash } from "node:crypto";
+import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 
 /** The kernel's limit on interface names (IFNAMSIZ - 1). */
@@ -25,8 +26,9 @@ export function ifbName(uplink: string): string {
 
 /** teql bundles of a host, in name order: bundle k uses equalizer device teql<k>. */
 export function teqlBundles(inventory: Inventory, host: string): Bundle[] {
-  return inventory.bundles
-    .filter((b) => b.strategy === "teql" && b.ends.some((e) => e.host === host))
+  return lookup(inventory)
+    .bundlesOf(host)
+    .filter((b) => b.strategy === "teql")
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

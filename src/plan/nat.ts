@@ -5,6 +5,7 @@
 // networkd's IPMasquerade=: that one masquerades traffic coming *from* the
 // interface it is set on, and when NAT cannot be set up networkd marks the link
 // failed and leaves it unconfigured, taking the bundle down with the NAT.
+import { lookup } from "../inventory/lookup.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
 import { teqlDevice } from "./names.js";
@@ -12,8 +13,9 @@ import { teqlDevice } from "./names.js";
 export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void {
   const uplinks = host.uplinks.filter((u) => u.masquerade);
   if (uplinks.length === 0) return;
-  const from = inventory.bundles
-    .filter((x) => x.strategy !== "ecmp" && x.ends.some((e) => e.host === host.name))
+  const from = lookup(inventory)
+    .bundlesOf(host.name)
+    .filter((x) => x.strategy !== "ecmp")
     .map((x) => (x.strategy === "teql" ? teqlDevice(inventory, host.name, x.name) : x.name))
     .sort();
   b.plan.nat = { rules: uplinks.map((u) => ({ from, to: u.name })) };

@@ -1,4 +1,5 @@
 // Valid inventory -> one HostPlan per host.
+import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import { HostBuilder } from "./builder.js";
 import { planEcmp } from "./ecmp.js";
@@ -19,11 +20,10 @@ export function planInventory(inventory: Inventory, only?: ReadonlySet<string>):
       const natHost = host.uplinks.some((u) => u.masquerade);
       planUplinks(b, host);
       planLoopbacks(b, host);
-      for (const bundle of inventory.bundles) {
-        if (!bundle.ends.some((e) => e.host === host.name)) continue;
+      for (const bundle of lookup(inventory).bundlesOf(host.name)) {
         if (bundle.strategy === "ecmp") planEcmp(b, inventory, bundle);
         else if (bundle.strategy === "teql") planTeql(b, inventory, bundle, natHost);
-        else planTunnelBundle(b, inventory, tunnels.get(bundle.name)!, natHost);
+        else planTunnelBundle(b, tunnels.get(bundle.name)!, natHost);
       }
       planShapers(b, inventory);
       planNat(b, inventory, host);

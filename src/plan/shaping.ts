@@ -6,6 +6,7 @@
 // egress limit is therefore applied where that traffic arrives: on the far
 // end's ingress, at the smaller of the two limits. Measured over two 5 Mbit/s
 // paths this way, one TCP flow reached 9.56 Mbit/s.
+import { lookup } from "../inventory/lookup.js";
 import type { Inventory, Uplink } from "../inventory/types.js";
 
 export interface UplinkShaping {
@@ -33,22 +34,9 @@ function smaller(a: string | undefined, b: string | undefined): string | undefin
 
 /** The shaping of every uplink of `host` that has any. */
 export function planShaping(inventory: Inventory, host: string): UplinkShaping[] {
-  const teqlPeer = new Map<string, Uplink>(); // "host/uplink" of a teql member -> the far member
-  for (const bundle of inventory.bundles) {
-    if (bundle.strategy !== "teql") continue;
-    const [a, b] = bundle.ends.map((e) => e.host);
-    for (const path of bundle.paths) {
-      const ua = inventory.hosts.find((h) => h.name === a)?.uplinks.find((u) => u.name === path.uplinks.get(a ?? ""));
-      const ub = inventory.hosts.find((h) => h.name === b)?.uplinks.find((u) => u.name === path.uplinks.get(b ?? ""));
-      if (ua && ub) {
-        teqlPeer.set(`${ua.host}/${ua.name}`, ub);
-        teqlPeer.set(`${ub.host}/${ub.name}`, ua);
-      }
-    }
-  }
-  const uplinks = inventory.hosts.find((h) => h.name === host)?.uplinks ?? [];
-  return uplinks.flatMap((uplink) => {
-    const peer = teqlPeer.get(`${host}/${uplink.name}`);
+  const index = lookup(inventory);
+  return (index.host(host)?.uplinks ?? []).flatMap((uplink) => {
+    const peer = index.teqlPeer(host, uplink.name);
     const ownEgress = uplink.shape?.egress;
     const peerEgress = peer?.shape?.egress;
     const shaping: UplinkShaping = {

@@ -10,7 +10,6 @@
 //
 // MII monitoring is never used: a gretap has carrier whether or not its far end
 // answers, so only ARP probes through the tunnel see a dead path.
-import type { Bundle, Inventory } from "../inventory/types.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { failoverEndIndex } from "./devices.js";
 import { intervalMs } from "../inventory/duration.js";
@@ -18,7 +17,7 @@ import { macAddress } from "./names.js";
 import { routesVia } from "./routes.js";
 import type { TunnelBundle } from "./tunnels.js";
 
-export function planTunnelBundle(b: HostBuilder, inventory: Inventory, tb: TunnelBundle, natHost: boolean): void {
+export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle, natHost: boolean): void {
   const { bundle, tunnels, mtu } = tb;
   const host = b.plan.host;
   const endIndex = bundle.ends.findIndex((e) => e.host === host);
@@ -78,8 +77,4 @@ export function planTunnelBundle(b: HostBuilder, inventory: Inventory, tb: Tunne
     b.existing(mine.uplink.name).tunnels.push(t.name);
     b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
   }
-}
-
-export function hostBundles(inventory: Inventory, host: string): Bundle[] {
-  return inventory.bundles.filter((b) => b.ends.some((e) => e.host === host));
 }

@@ -3,6 +3,7 @@
 // because neither end's values are typed; both come from here.
 import type { Family } from "../net/address.js";
 import type { Bundle, Inventory, Uplink } from "../inventory/types.js";
+import { lookup } from "../inventory/lookup.js";
 import { tunnelMtu } from "./mtu.js";
 import { tunnelName } from "./names.js";
 
@@ -34,8 +35,7 @@ export interface TunnelBundle {
 
 /** Requires a valid inventory (all references resolve, tunnel uplinks have addresses). */
 export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
-  const uplinkOf = (host: string, name: string): Uplink | undefined =>
-    inventory.hosts.find((h) => h.name === host)?.uplinks.find((u) => u.name === name);
+  const uplinkOf = (host: string, name: string): Uplink | undefined => lookup(inventory).uplink(host, name);
   const drafts: Tunnel[] = [];
   for (const bundle of inventory.bundles) {
     if (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr") continue;
@@ -52,10 +52,12 @@ export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
     }
   }
   assignKeys(drafts);
+  const byBundle = new Map<string, Tunnel[]>();
+  for (const t of drafts) byBundle.set(t.bundle, [...(byBundle.get(t.bundle) ?? []), t]);
   const result = new Map<string, TunnelBundle>();
   for (const bundle of inventory.bundles) {
-    const tunnels = drafts.filter((t) => t.bundle === bundle.name);
-    if (tunnels.length === 0) continue;
+    const tunnels = byBundle.get(bundle.name);
+    if (tunnels === undefined) continue;
     const mtu = Math.min(...tunnels.map((t) => tunnelMtu(Math.min(t.ends[0].uplink.mtu, t.ends[1].uplink.mtu), t.family, t.key !== undefined)));
     for (const t of tunnels) t.mtu = mtu;
     result.set(bundle.name, { bundle, tunnels, mtu });

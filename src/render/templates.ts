@@ -14,7 +14,8 @@ export function template(name: TemplateName): Handlebars.TemplateDelegate {
   let t = compiled.get(name);
   if (t === undefined) {
     const source = readFileSync(new URL(`${name}.hbs`, TEMPLATES_DIR), "utf8");
-    t = handlebars.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true });
+    // data: false: no @index/@first frames (unused), which halves the cost of {{#each}}.
+    t = handlebars.compile(source, { noEscape: true, strict: true, knownHelpersOnly: true, data: false });
     compiled.set(name, t);
   }
   return t;

@@ -19,9 +19,9 @@ export function bundleRules(ctx: RuleContext): Problem[] {
 function ends(ctx: RuleContext, bundle: Bundle): Problem[] {
   const problems: Problem[] = [];
   const at = ["bundles", bundle.name, "ends"];
-  const hostNames = ctx.inventory.hosts.map((h) => h.name);
   for (const end of bundle.ends) {
     if (ctx.host(end.host) === undefined) {
+      const hostNames = ctx.inventory.hosts.map((h) => h.name);
       const guess = closest(end.host, hostNames);
       problems.push({ path: [...at, end.host], at: "key", message: `bundle ${bundle.name} ends on '${end.host}', which is not a host`, hint: guess ? `did you mean '${guess}'?` : `declare it under hosts:, or use one of: ${hostNames.join(", ")}` });
     }

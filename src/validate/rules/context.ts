@@ -1,4 +1,5 @@
 // What every semantic rule gets: the typed inventory and quick lookups.
+import { lookup } from "../../inventory/lookup.js";
 import type { Bundle, Host, Inventory, Uplink } from "../../inventory/types.js";
 
 export interface RuleContext {
@@ -8,9 +9,8 @@ export interface RuleContext {
 }
 
 export function ruleContext(inventory: Inventory): RuleContext {
-  const hosts = new Map(inventory.hosts.map((h) => [h.name, h]));
-  const uplinks = new Map(inventory.hosts.flatMap((h) => h.uplinks.map((u) => [`${h.name}/${u.name}`, u] as const)));
-  return { inventory, host: (n) => hosts.get(n), uplink: (h, n) => uplinks.get(`${h}/${n}`) };
+  const index = lookup(inventory);
+  return { inventory, host: index.host, uplink: index.uplink };
 }
 
 /** Tunnelled strategies: one gretap per path. */

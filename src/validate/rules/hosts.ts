@@ -1,6 +1,7 @@
 // Rules about hosts on their own: uplink addressing, gateways, loopbacks, NAT.
 import { type Cidr, contains, formatIp, hostBitsSet, isHostPrefix, networkText, overlaps, bits } from "../../net/address.js";
 import type { Problem } from "../../errors.js";
+import { lookup } from "../../inventory/lookup.js";
 import type { Host, Uplink } from "../../inventory/types.js";
 import type { RuleContext } from "./context.js";
 
@@ -89,7 +90,7 @@ function loopbacks(host: Host): Problem[] {
 function masquerade(ctx: RuleContext, host: Host): Problem[] {
   const natUplinks = host.uplinks.filter((u) => u.masquerade);
   if (natUplinks.length === 0) return [];
-  const withDevice = ctx.inventory.bundles.filter((b) => b.strategy !== "ecmp" && b.ends.some((e) => e.host === host.name));
+  const withDevice = lookup(ctx.inventory).bundlesOf(host.name).filter((b) => b.strategy !== "ecmp");
   if (withDevice.length > 0) return [];
   return natUplinks.map((u) => ({
     path: ["hosts", host.name, "uplinks", u.name, "masquerade"],
