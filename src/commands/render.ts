@@ -1,5 +1,5 @@
 // netgen render INVENTORY [-o DIR] [--check] [--limit HOSTS]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, join, relative, sep } from "node:path";
 import { ExitError } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
@@ -57,14 +57,17 @@ export function render(options: RenderOptions, print: (line: string) => void): n
     print(`run: netgen render ${tree.inventory}${options.out ? ` -o ${options.out}` : ""}`);
     return 1;
   }
+  const existed = new Set(tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host));
   writeTree(out, tree);
   const width = Math.max(...tree.hosts.map((h) => h.host.length));
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   print(`rendered ${tree.inventory} -> ${out}/`);
   for (const h of tree.hosts) {
     const changed = differences.filter((d) => d.startsWith(`${join(out, h.host)}/`)).length;
     const files = h.entries.filter((e) => e.kind === "file").length;
     const links = h.entries.length - files;
-    print(`  ${h.host.padEnd(width)}  ${files} files${links ? `, ${links} links` : ""}${changed ? `  (${changed} changed)` : "  (unchanged)"}`);
+    const state = !existed.has(h.host) ? "new" : changed ? `${plural(changed, "change")}` : "unchanged";
+    print(`  ${h.host.padEnd(width)}  ${plural(files, "file")}${links ? `, ${plural(links, "link")}` : ""}  (${state})`);
   }
   return 0;
 }
