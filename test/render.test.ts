@@ -101,6 +101,13 @@ test("render refuses to replace a folder it did not write", () => {
   assert.is(read("mine/notes.txt"), "keep me\n");
 });
 
+test("the committed generated/ trees are up to date with the shipped inventories", () => {
+  for (const inventory of ["inventories/prod.yaml", "inventories/ecmp.yaml"]) {
+    const r = netgen(["render", inventory, "--check"], REPO);
+    assert.is(r.code, 0, `${r.stdout}${r.stderr}`);
+  }
+});
+
 test("validate and schema", () => {
   const v = netgen(["validate", prod], work);
   assert.is(v.code, 0);
