@@ -2,13 +2,30 @@
 // The command line: yargs wiring only; each command lives in commands/.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { createInterface } from "node:readline/promises";
+import { diff } from "./commands/diff.js";
+import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
+import { rollback } from "./commands/rollback.js";
+import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError } from "./errors.js";
 import { formatProblems } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function positiveInt(value: number, flag: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new ExitError(`${flag}: give a whole number of at least 1`);
+  return value;
+}
+
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(question);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -33,7 +50,54 @@ async function main(argv: string[]): Promise<number> {
       (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
-    .demandCommand(1, "give a command: validate, render or schema")
+    .command(
+      "diff [inventory]",
+      "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
+      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("accept-new", { type: "boolean", default: false }),
+      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, acceptNew: a.acceptNew }, out)),
+    )
+    .command(
+      "push [inventory]",
+      "send the reviewed files over SSH; each host rolls back by itself unless a new connection confirms it",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", describe: "default: the one inventory rendered under generated/" })
+          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
+          .option("forks", { type: "number", default: 10, describe: "hosts pushed at once" })
+          .option("serial", { type: "string", describe: "batch size, N or N% (the first batch is a canary)" })
+          .option("max-fail", { type: "string", default: "0%", describe: "stop the rollout when more hosts than this have failed" })
+          .option("confirm-timeout", { type: "number", default: 60, describe: "seconds a host waits for confirmation before it rolls back" })
+          .option("dry-run", { type: "boolean", default: false })
+          .option("json", { type: "boolean", default: false })
+          .option("yes", { type: "boolean", default: false, describe: "do not ask before pushing (asked only on a terminal)" })
+          .option("force", { type: "boolean", default: false, describe: "overwrite files edited on the host (drift) or not owned by netgen" })
+          .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" }),
+      async (a) => {
+        const forks = positiveInt(a.forks, "--forks");
+        const confirmTimeout = positiveInt(a.confirmTimeout, "--confirm-timeout");
+        if (a.serial !== undefined && !/^[1-9]\d*%?$/.test(a.serial)) throw new ExitError("--serial: give N or N%, e.g. 1 or 25%");
+        if (!/^\d{1,3}%?$/.test(a.maxFail)) throw new ExitError("--max-fail: give a percentage, e.g. 0% or 20%");
+        if (!a.yes && !a.dryRun && process.stdin.isTTY && !(await ask("push the rendered files now? [y/N] "))) return void (code = 1);
+        code = await push(
+          { inventory: a.inventory, limit: a.limit, forks, serial: a.serial, maxFail: Number(a.maxFail.replace("%", "")), confirmTimeout, dryRun: a.dryRun, json: a.json, force: a.force, acceptNew: a.acceptNew },
+          out,
+          (line) => process.stderr.write(`${line}\n`),
+        );
+      },
+    )
+    .command(
+      "status [inventory]",
+      "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
+      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("json", { type: "boolean", default: false }),
+      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, json: a.json }, out)),
+    )
+    .command(
+      "rollback <host> [inventory]",
+      "go back to the host's previous release (with the same self-rollback safety as push)",
+      (y) => y.positional("host", { type: "string", demandOption: true }).positional("inventory", { type: "string" }).option("confirm-timeout", { type: "number", default: 60 }),
+      async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout") }, out)),
+    )
+    .demandCommand(1, "give a command: validate, render, schema, diff, push, status or rollback")
     .strict()
     .help()
     .version(false)

@@ -1,0 +1,46 @@
+// netgen push [INVENTORY] [--limit] [--forks] [--serial] [--max-fail] [--confirm-timeout] [--dry-run] [--json] [--yes]
+import { runFleet, recapLine, exitCode } from "../push/fleet.js";
+import { pushHost, type HostResult } from "../push/push-host.js";
+import { readRelease } from "../push/release.js";
+import { resolveSource } from "../push/tree-source.js";
+
+export interface PushArgs {
+  inventory?: string;
+  limit?: string;
+  forks: number;
+  serial?: string;
+  maxFail: number;
+  confirmTimeout: number;
+  dryRun: boolean;
+  json: boolean;
+  force: boolean;
+  acceptNew: boolean;
+}
+
+export async function push(args: PushArgs, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
+  const source = resolveSource(args.inventory, args.limit);
+  // Every release is read and checked before any host is touched.
+  const releases = new Map(source.hosts.map((h) => [h.name, readRelease(source.outDir, h.name, source.manifest)]));
+  const width = Math.max(...source.hosts.map((h) => h.name.length));
+  const report = (host: string, phase: string) => progress(`${host.padEnd(width)} : ${phase}`);
+  const { results, skipped, stopped } = await runFleet(source.hosts, { forks: args.forks, serial: args.serial, maxFailPercent: args.maxFail }, (host) => {
+    const release = releases.get(host.name)!;
+    if (host.ssh.host === undefined) return Promise.resolve<HostResult>({ host: host.name, outcome: "unreachable", changed: [], removed: [], actions: [], rebootNeeded: [], error: "no ssh.host in the inventory" });
+    return pushHost(host, release, { confirmTimeout: args.confirmTimeout, dryRun: args.dryRun, force: args.force, acceptNew: args.acceptNew, connectTimeoutMs: 10000, progress: report }).then((r) => {
+      report(host.name, r.error ? `${r.outcome}: ${r.error}` : r.outcome === "changed" ? `${args.dryRun ? "would change" : "changed"} ${r.changed.length + r.removed.length} file(s)` : "ok, nothing to change");
+      return r;
+    });
+  });
+  const code = exitCode(results);
+  if (args.json) {
+    print(JSON.stringify({ inventory: source.inventoryFile, dryRun: args.dryRun, hosts: results, skipped, stopped: stopped ?? null, exitCode: code }, null, 2));
+    return code;
+  }
+  print("");
+  print("PUSH RECAP");
+  for (const r of results) print(recapLine(r, width));
+  for (const r of results) for (const reboot of r.rebootNeeded) print(`${r.host}: reboot needed: ${reboot}`);
+  for (const name of skipped) print(`${name.padEnd(width)} : skipped`);
+  if (stopped) print(`stopped: ${stopped}`);
+  return code;
+}

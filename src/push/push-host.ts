@@ -1,0 +1,171 @@
+// One host's push: read its state, send only what changed, arm the host's own
+// rollback, activate detached from this SSH session, then confirm over a NEW
+// connection once the host is healthy. No confirmation in time and the host
+// restores the previous release by itself.
+import { randomBytes } from "node:crypto";
+import type { Host } from "../inventory/types.js";
+import { AGENT, bootstrapCommand, agentScript, drift, parseState, type HostState, STATE_DIR } from "./agent.js";
+import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
+import type { Release } from "./release.js";
+import { tar } from "./tar.js";
+
+export interface PushOptions {
+  confirmTimeout: number; // seconds
+  dryRun: boolean;
+  force: boolean;
+  acceptNew: boolean;
+  connectTimeoutMs: number;
+  progress(host: string, phase: string): void;
+}
+
+export type Outcome = "ok" | "changed" | "failed" | "unreachable";
+
+export interface HostResult {
+  host: string;
+  outcome: Outcome;
+  release?: string;
+  previous?: string;
+  changed: string[];
+  removed: string[];
+  actions: string[];
+  rebootNeeded: string[];
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+export async function readState(conn: Connection): Promise<HostState> {
+  const r = await conn.exec(bootstrapCommand(), agentScript);
+  if (r.code !== 0) throw new Error(`could not install netgen's agent: ${r.stderr.trim() || r.stdout.trim()}`);
+  return parseState(r.stdout);
+}
+
+/** What this release changes against the host's current one. */
+export function changes(release: Release, state: HostState): { changed: string[]; removed: string[] } {
+  const changed = release.entries.filter((e) => state.files.get(e.path)?.expected !== (e.kind === "f" ? e.sha256 : e.target)).map((e) => e.path);
+  const paths = new Set(release.entries.map((e) => e.path));
+  const removed = [...state.files.keys()].filter((p) => !paths.has(p));
+  return { changed, removed };
+}
+
+export async function pushHost(host: Host, release: Release, options: PushOptions): Promise<HostResult> {
+  const result: HostResult = { host: host.name, outcome: "ok", release: release.id, changed: [], removed: [], actions: [], rebootNeeded: [] };
+  let conn: Connection | undefined;
+  try {
+    options.progress(host.name, "connecting");
+    conn = await connect(host, { acceptNew: options.acceptNew, timeoutMs: options.connectTimeoutMs });
+    const state = await readState(conn);
+    result.previous = state.current;
+    const edited = drift(state);
+    if (edited.length > 0 && !options.force) {
+      return { ...result, outcome: "failed", error: `drift: edited on the host since the last push: ${edited.join(", ")} (netgen diff shows it; --force overwrites)` };
+    }
+    const { changed, removed } = changes(release, state);
+    Object.assign(result, { changed, removed });
+    if (state.current === release.id && edited.length === 0) {
+      options.progress(host.name, "unchanged");
+      return result;
+    }
+    if (options.dryRun) return { ...result, outcome: "changed" };
+    options.progress(host.name, `uploading ${changed.length} file${changed.length === 1 ? "" : "s"}`);
+    await upload(conn, release, changed, new Set(state.files.keys()), options.force);
+    return await activate(host, conn, release.id, result, options);
+  } catch (error) {
+    const message = (error as Error).message;
+    const outcome: Outcome = error instanceof Unreachable || error instanceof HostKeyRefused ? "unreachable" : "failed";
+    return { ...result, outcome, error: message };
+  } finally {
+    conn?.close();
+  }
+}
+
+/** Stage the release on the host: the current files, the changed ones from us, verified by sha256. */
+async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, force: boolean): Promise<void> {
+  const dir = `${STATE_DIR}/releases/${release.id}`;
+  const fresh = changed.filter((p) => !owned.has(p));
+  const send = new Set(changed);
+  const archive = tar([
+    { path: "manifest", content: Buffer.from(release.manifest) },
+    ...release.entries.filter((e) => send.has(e.path)).map((e) => (e.kind === "f" ? { path: `files/${e.path}`, content: e.content, mode: parseInt(e.mode, 8) } : { path: `files/${e.path}`, link: e.target })),
+  ]);
+  const script = [
+    "set -e",
+    `[ -f ${dir}/manifest ] && exit 0`,
+    // Never take over a file netgen does not own.
+    force ? "" : `for p in ${fresh.map(quote).join(" ")}; do if [ -e "/$p" ] || [ -L "/$p" ]; then echo "unowned /$p"; fi; done | grep . && exit 4`,
+    `rm -rf ${dir}.partial && mkdir -p ${dir}.partial/files`,
+    `if [ -d ${STATE_DIR}/current/files ]; then cp -a ${STATE_DIR}/current/files/. ${dir}.partial/files/; fi`,
+    `tar -x -C ${dir}.partial`,
+    `${AGENT} verify ${dir}.partial`,
+    `mv -T ${dir}.partial ${dir}`,
+  ].filter(Boolean).join("\n");
+  const r = await conn.exec(script, archive);
+  if (r.code === 4) throw new Error(`would overwrite files netgen does not own: ${r.stdout.trim().replace(/\n/g, ", ")} (move them away, or --force)`);
+  if (r.code !== 0) throw new Error(`upload failed: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/**
+ * Arm the rollback, start the activation as a systemd unit of its own (so a
+ * dropped SSH session cannot interrupt it), and confirm over a new connection.
+ */
+export async function activate(host: Host, conn: Connection, id: string, result: HostResult, options: PushOptions): Promise<HostResult> {
+  options.progress(host.name, "activating");
+  const tag = randomBytes(3).toString("hex");
+  const armed = await conn.exec(`${AGENT} arm ${id} ${options.confirmTimeout}`);
+  if (armed.code !== 0) throw new Error(`could not arm the rollback timer: ${(armed.stderr || armed.stdout).trim()}`);
+  const deadline = Date.now() + options.confirmTimeout * 1000 - 2000;
+  const start = await conn.exec(
+    `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
+  );
+  if (start.code !== 0) throw new Error(`could not start the activation: ${(start.stderr || start.stdout).trim()}`);
+  conn.close();
+  options.progress(host.name, "confirming over a new connection");
+  let fresh: Connection | undefined;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        fresh ??= await connect(host, { acceptNew: false, timeoutMs: Math.min(options.connectTimeoutMs, Math.max(1000, deadline - Date.now())) });
+        const done = await fresh.exec(`cat ${STATE_DIR}/activation.rc 2>/dev/null && cat ${STATE_DIR}/activation.log`);
+        if (done.code === 0 && done.stdout.trim() !== "") {
+          const [rc, ...log] = done.stdout.trim().split("\n");
+          result.actions = log.filter((l) => !l.startsWith("reboot-needed"));
+          result.rebootNeeded = log.filter((l) => l.startsWith("reboot-needed")).map((l) => l.replace(/^reboot-needed: /, ""));
+          if (rc !== "0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
+          const health = await waitHealthy(fresh, id, deadline);
+          if (health !== undefined) return await undo(fresh, id, result, `unhealthy after activation: ${health}`);
+          const confirmed = await fresh.exec(`${AGENT} confirm ${id}`);
+          if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host has rolled back)` };
+          return { ...result, outcome: "changed" };
+        }
+      } catch (error) {
+        if (error instanceof HostKeyRefused) throw error;
+        fresh?.close();
+        fresh = undefined;
+      }
+      await sleep(500);
+    }
+    return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection: the host restores its previous release by itself` };
+  } finally {
+    fresh?.close();
+  }
+}
+
+async function waitHealthy(conn: Connection, id: string, deadline: number): Promise<string | undefined> {
+  let last = "";
+  // Give networkd and the ARP monitor a moment; a bond needs a few intervals to pick a path.
+  for (let i = 0; Date.now() < deadline; i++) {
+    const r = await conn.exec(`${AGENT} health ${id}`);
+    if (r.code === 0) return undefined;
+    last = r.stdout.trim().replace(/\n/g, "; ");
+    if (i >= 20) break;
+    await sleep(500);
+  }
+  return last || "health check did not pass";
+}
+
+async function undo(conn: Connection, id: string, result: HostResult, reason: string): Promise<HostResult> {
+  const r = await conn.exec(`${AGENT} expire ${id}`);
+  const back = r.code === 0 ? "rolled back to the previous release" : `rollback failed too: ${r.stderr.trim()}`;
+  return { ...result, outcome: "failed", error: `${reason}; ${back}` };
+}

@@ -1,0 +1,35 @@
+// Unified diff of two small text files (LCS over lines), as `diff -u` prints it.
+
+export function unifiedDiff(before: string, after: string, beforeName: string, afterName: string, context = 3): string {
+  const a = before === "" ? [] : before.replace(/\n$/, "").split("\n");
+  const b = after === "" ? [] : after.replace(/\n$/, "").split("\n");
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  const ops: { op: " " | "-" | "+"; line: string; ai: number; bi: number }[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ op: " ", line: a[i]!, ai: i++, bi: j++ });
+    else if (j < b.length && (i >= a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ op: "+", line: b[j]!, ai: i, bi: j++ });
+    else ops.push({ op: "-", line: a[i]!, ai: i++, bi: j });
+  }
+  const changedAt = ops.map((o, k) => (o.op === " " ? -1 : k)).filter((k) => k >= 0);
+  if (changedAt.length === 0) return "";
+  const out = [`--- ${beforeName}`, `+++ ${afterName}`];
+  let k = 0;
+  while (k < changedAt.length) {
+    let start = Math.max(0, changedAt[k]! - context);
+    let end = Math.min(ops.length, changedAt[k]! + context + 1);
+    while (k + 1 < changedAt.length && changedAt[k + 1]! - context <= end) end = Math.min(ops.length, changedAt[++k]! + context + 1);
+    k++;
+    const hunk = ops.slice(start, end);
+    const aStart = hunk[0]!.ai;
+    const bStart = hunk[0]!.bi;
+    const aLen = hunk.filter((o) => o.op !== "+").length;
+    const bLen = hunk.filter((o) => o.op !== "-").length;
+    out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
+    for (const o of hunk) out.push(`${o.op}${o.line}`);
+    start = end;
+  }
+  return `${out.join("\n")}\n`;
+}
