@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { CLI } from "./support/cli.js";
 import { link } from "./support/netns.js";
+import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
 import { startFleet, type TestFleet } from "./support/test-hosts.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
@@ -35,6 +38,10 @@ const base = (up0 = SHAPED, bundles = ECMP) =>
  * copy of the pushed unit without its device lines: its own commands, under
  * the real systemd.
  */
+function spawnNetgen(p: Project, args: string[]) {
+  return spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, ...p.env }, stdio: ["ignore", "pipe", "pipe"] });
+}
+
 function startWithoutDevices(host: TestFleet["hosts"][number], unit: string): void {
   const copy = unit.replace(".service", "-nodev.service");
   fleet.ssh(host, `sed '/^BindsTo=/d;/^After=/d' /etc/systemd/system/${unit} > /run/systemd/system/${copy} && systemctl daemon-reload && systemctl restart ${copy}`);
@@ -67,6 +74,161 @@ if (ready) {
     assert.match(fleet.ssh(h0!, "tc qdisc show dev up0"), /htb 1: root/);
     assert.match(fleet.ssh(h0!, "tc class show dev ifb-up0"), /rate 9Mbit/);
     assert.match(fleet.ssh(h0!, "cat /var/lib/netgen/agent/../current/manifest"), /etc\/systemd\/network\/10-netgen-up0.network/);
+  });
+  const state = (h: number) => fleet.ssh(fleet.hosts[h]!, "/var/lib/netgen/agent/netgen-host state");
+  const release = (h: number) => /^current (\S+)/m.exec(state(h))?.[1];
+  /** Every file of the host's current release is exactly what its manifest says: no mix. */
+  const consistent = (h: number) => state(h).split("\n").filter((l) => /^(file|link) /.test(l)).every((l) => { const [, , want, got] = l.split(" "); return want === got; });
+
+  test("a second push that changes nothing reloads nothing", () => {
+    const before = fleet.ssh(fleet.hosts[0]!, "stat -c %Y /var/lib/netgen/activation.log; cat /var/lib/netgen/activation.log");
+    const r = project.run(["push", "--yes"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /h0 : ok=1 changed=0 unreachable=0 failed=0/);
+    assert.match(r.stdout, /h1 : ok=1 changed=0 unreachable=0 failed=0/);
+    assert.match(r.stderr, /h0 : unchanged/);
+    assert.is(fleet.ssh(fleet.hosts[0]!, "stat -c %Y /var/lib/netgen/activation.log; cat /var/lib/netgen/activation.log"), before, "no activation ran");
+  });
+
+  test("diff shows what would change (exit 2) and status what runs", () => {
+    project.write(base("{ address: 10.90.0.1/30, shape: { egress: 6mbit, ingress: 9mbit } }"));
+    project.render();
+    const d = project.run(["diff"]);
+    assert.is(d.code, 2, d.stdout + d.stderr);
+    assert.match(d.stdout, /--- before: \/etc\/systemd\/system\/netgen-shape-up0.service\n\+\+\+ after: \/etc\/systemd\/system\/netgen-shape-up0.service/);
+    assert.match(d.stdout, /^-ExecStart=.*rate 8mbit ceil 8mbit$/m);
+    assert.match(d.stdout, /^\+ExecStart=.*rate 6mbit ceil 6mbit$/m);
+    assert.match(d.stdout, /h1: no change/);
+    const s = project.run(["status", "--json"]);
+    const report = JSON.parse(s.stdout) as { hosts: { host: string; release: string; inSync: boolean; links: { name: string }[] }[] };
+    assert.is(report.hosts[0]!.inSync, false);
+    assert.is(report.hosts[1]!.inSync, true);
+    assert.ok(report.hosts[1]!.links.some((l) => l.name === "up1"));
+    assert.is(s.code, 2);
+    const p = project.run(["push", "--yes"]);
+    assert.is(p.code, 0, p.stdout + p.stderr);
+    assert.is(project.run(["diff"]).code, 0);
+  });
+
+  test("drift (a managed file edited on the host) is refused, --force overwrites it", () => {
+    fleet.ssh(fleet.hosts[1]!, "echo '# edited by hand' >> /etc/systemd/network/10-netgen-up1.network");
+    const s = project.run(["status"]);
+    assert.match(s.stdout, /h1: release \S+ .*DRIFT: etc\/systemd\/network\/10-netgen-up1.network/);
+    const r = project.run(["push", "--yes"]);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /h1 : failed: drift: edited on the host since the last push: etc\/systemd\/network\/10-netgen-up1.network/);
+    assert.match(fleet.ssh(fleet.hosts[1]!, "cat /etc/systemd/network/10-netgen-up1.network"), /edited by hand/, "refused: left as it was");
+    const f = project.run(["push", "--yes", "--force"]);
+    assert.is(f.code, 0, f.stdout + f.stderr);
+    assert.not.match(fleet.ssh(fleet.hosts[1]!, "cat /etc/systemd/network/10-netgen-up1.network"), /edited by hand/);
+  });
+
+  test("a removed bundle and shaping: files pruned, routes and the ifb device gone", () => {
+    const h0 = fleet.hosts[0]!;
+    assert.match(fleet.ssh(h0, "ip -br link show ifb-up0"), /ifb-up0/);
+    project.write(base("{ address: 10.90.0.1/30 }", ""));
+    project.render();
+    const r = project.run(["push", "--yes"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const files = fleet.ssh(h0, "ls /etc/systemd/network /etc/systemd/system");
+    assert.not.match(files, /netgen-shape-up0|ifb-up0/);
+    assert.match(files, /10-netgen-up0.network/);
+    assert.is(fleet.ssh(h0, "ip link show ifb-up0 2>&1 || true").includes("does not exist"), true, "ifb device deleted");
+    assert.is(fleet.ssh(h0, "ip route show 10.200.1.0/24"), "", "route gone");
+    assert.ok(consistent(0));
+  });
+
+  test("rollback goes back to the previous release", () => {
+    const now = release(0);
+    const r = project.run(["rollback", "h0"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.not.equal(release(0), now);
+    assert.match(fleet.ssh(fleet.hosts[0]!, "ip -j route show 10.200.1.0/24"), /10.90.0.2/, "the ecmp route is back");
+    assert.ok(consistent(0));
+    assert.is(project.run(["push", "--yes"]).code, 0);
+    assert.is(release(0), now);
+  });
+
+  test("an unknown host key is refused with its fingerprint; --accept-new learns it; a changed key is refused", () => {
+    const inv = (key: string | null) => inventoryFor(fleet, [{ hostKey: key, uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } }, { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }" } }]);
+    project.write(inv(null));
+    project.render();
+    const unknown = project.run(["push", "--yes", "--limit", "h0"]);
+    assert.is(unknown.code, 4, unknown.stdout + unknown.stderr);
+    assert.match(unknown.stderr, /unknown host key ssh-ed25519 SHA256:\S+ for 172.31.160.2/);
+    const learn = project.run(["push", "--yes", "--limit", "h0", "--accept-new"]);
+    assert.is(learn.code, 0, learn.stdout + learn.stderr);
+    assert.is(project.run(["push", "--yes", "--limit", "h0"]).code, 0, "known now");
+    project.write(inv("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFub3RoZXIga2V5IHRoYXQgaXMgbm90IHRoZSBob3N0cw"));
+    project.render();
+    const changed = project.run(["push", "--yes", "--limit", "h0"]);
+    assert.is(changed.code, 4);
+    assert.match(changed.stderr, /host key CHANGED: the inventory pins another key, the host offers ssh-ed25519 SHA256:/);
+    project.write(base("{ address: 10.90.0.1/30 }", ""));
+    project.render();
+  });
+
+  test("a push that cuts the management path: the host rolls back by itself and is reachable again", async () => {
+    const h0 = fleet.hosts[0]!;
+    const before = release(0);
+    project.write(inventoryFor(fleet, [{ mgmt: "172.31.199.2/30", uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } }, { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }" } }]));
+    project.render();
+    const started = Date.now();
+    const r = project.run(["push", "--yes", "--limit", "h0", "--confirm-timeout", "12"]);
+    assert.is(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stderr, /no confirmation within 12s over a new connection/);
+    let back = false;
+    while (!back && Date.now() - started < 40000) {
+      try {
+        back = release(0) === before;
+      } catch {
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    }
+    assert.ok(back, "h0 is reachable on its old address and runs its previous release");
+    assert.match(fleet.ssh(h0, "journalctl -t netgen --no-pager | tail -3"), /was not confirmed: rolling back/);
+    assert.ok(consistent(0));
+    project.write(base("{ address: 10.90.0.1/30 }", ""));
+    project.render();
+  });
+
+  test("the SSH connection killed mid-push: the host ends on the old release or the new one, never a mix", async () => {
+    for (const killAt of ["uploading", "activating", "confirming"]) {
+      const old = release(1);
+      project.write(base(`{ address: 10.90.0.1/30, shape: { egress: ${killAt.length}mbit } }`, ECMP));
+      project.render();
+      const child = spawnNetgen(project, ["push", "--yes", "--limit", "h1,h0", "--confirm-timeout", "8"]);
+      await new Promise<void>((resolve) => {
+        child.stderr!.on("data", (d: Buffer) => {
+          if (d.toString().includes(`h0 : ${killAt}`)) {
+            child.kill("SIGKILL");
+            resolve();
+          }
+        });
+        child.on("exit", () => resolve());
+      });
+      await new Promise((res) => setTimeout(res, 11000));
+      assert.ok(consistent(0), `killed while ${killAt}: h0's files are one release`);
+      assert.ok(consistent(1), `killed while ${killAt}: h1's files are one release`);
+      assert.not.match(state(0), /^pending/m, "nothing left pending");
+      void old;
+    }
+  });
+
+  test("reboot persistence: after a restart the configuration and the tc units come back", async () => {
+    project.write(base());
+    project.render();
+    assert.is(project.run(["push", "--yes"]).code, 0);
+    const h0 = fleet.hosts[0]!;
+    const id = release(0);
+    await fleet.reboot(h0);
+    assert.is(release(0), id);
+    await waitFor("the ecmp route after reboot", () => fleet.ssh(h0, "ip -j route show 10.200.1.0/24").includes("10.90.0.2") || undefined);
+    assert.match(fleet.ssh(h0, "systemctl is-enabled netgen-shape-up0.service"), /enabled/);
+    assert.match(fleet.ssh(h0, "ip -br link show ifb-up0"), /ifb-up0/);
+    startWithoutDevices(h0, "netgen-shape-up0.service");
+    assert.match(fleet.ssh(h0, "tc qdisc show dev up0"), /htb 1: root/);
+    assert.match(fleet.ssh(h0, "systemctl is-active netgen-guard.service; systemctl show -p Result netgen-guard.service"), /Result=success/);
   });
 } else {
   test("push tier skipped", () => {});

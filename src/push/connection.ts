@@ -18,7 +18,7 @@ export interface Exec {
 }
 
 export interface Connection {
-  exec(command: string, stdin?: string | Buffer): Promise<Exec>;
+  exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<Exec>;
   close(): void;
   learntKey: boolean;
 }
@@ -47,7 +47,7 @@ export async function connect(host: Host, options: ConnectOptions): Promise<Conn
       privateKey: host.ssh.identity ? readFileSync(expandHome(host.ssh.identity), "utf8") : undefined,
       agent: host.ssh.identity ? undefined : process.env.SSH_AUTH_SOCK,
       readyTimeout: options.timeoutMs,
-      keepaliveInterval: 5000,
+      keepaliveInterval: 2000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         const verdict = verifyHostKey(key, policy);
@@ -67,13 +67,22 @@ export async function connect(host: Host, options: ConnectOptions): Promise<Conn
   ssh.connection?.on("close", () => (broken ??= "connection closed"));
   return {
     learntKey: learnt,
-    async exec(command, stdin) {
+    async exec(command, stdin, timeoutMs = 60000) {
       if (broken) throw new Unreachable(`${address}: ${broken}`);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Unreachable(`${address}: no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+      });
       try {
-        const r = await ssh.execCommand(command, { stdin: Buffer.isBuffer(stdin) ? Readable.from([stdin]) : stdin });
-        return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+        const r = await Promise.race([ssh.execCommand(command, { stdin: Buffer.isBuffer(stdin) ? Readable.from([stdin]) : stdin }), timeout]);
+        // No exit status: the connection went away under the command.
+        if (r.code === null) throw new Unreachable(`${address}: connection lost during a command`);
+        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
       } catch (error) {
+        if (error instanceof Unreachable) throw error;
         throw new Unreachable(`${address}: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(timer);
       }
     },
     close: () => ssh.dispose(),

@@ -134,6 +134,9 @@ export async function activate(host: Host, conn: Connection, id: string, result:
           if (rc !== "0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
           const health = await waitHealthy(fresh, id, deadline);
           if (health !== undefined) return await undo(fresh, id, result, `unhealthy after activation: ${health}`);
+          // The configuration is applied: only a connection opened now proves the host is reachable with it.
+          fresh.close();
+          fresh = await connect(host, { acceptNew: false, timeoutMs: Math.max(1000, deadline - Date.now()) });
           const confirmed = await fresh.exec(`${AGENT} confirm ${id}`);
           if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host has rolled back)` };
           return { ...result, outcome: "changed" };

@@ -4,7 +4,7 @@
 // (see shared/docs/testing-on-these-machines.md). Everything is torn down
 // after use and at exit.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ip, newNamespace, removeNamespace } from "./netns.js";
@@ -156,7 +156,3 @@ function stopHostSync(host: TestHost): void {
   removeNamespace(host.ns);
 }
 
-/** Leftovers of an earlier, killed run (mounts under the temp dir). */
-export function staleMounts(): string[] {
-  return readdirSync(tmpdir()).filter((d) => d.startsWith("netgen-hosts-"));
-}
