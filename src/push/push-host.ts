@@ -33,6 +33,8 @@ export interface HostResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often the host is asked whether the activation finished and is healthy. */
+const POLL_MS = 150;
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export async function readState(conn: Connection): Promise<HostState> {
@@ -146,7 +148,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         fresh?.close();
         fresh = undefined;
       }
-      await sleep(500);
+      await sleep(POLL_MS);
     }
     return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection: the host restores its previous release by itself` };
   } finally {
@@ -161,8 +163,8 @@ async function waitHealthy(conn: Connection, id: string, deadline: number): Prom
     const r = await conn.exec(`${AGENT} health ${id}`);
     if (r.code === 0) return undefined;
     last = r.stdout.trim().replace(/\n/g, "; ");
-    if (i >= 20) break;
-    await sleep(500);
+    if (i >= 60) break;
+    await sleep(POLL_MS);
   }
   return last || "health check did not pass";
 }
