@@ -10,8 +10,9 @@ export function unifiedDiff(before: string, after: string, beforeName: string, a
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ op: " ", line: a[i]!, ai: i++, bi: j++ });
-    else if (j < b.length && (i >= a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ op: "+", line: b[j]!, ai: i, bi: j++ });
-    else ops.push({ op: "-", line: a[i]!, ai: i++, bi: j });
+    // Removals before additions, as diff -u prints a changed line.
+    else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ op: "-", line: a[i]!, ai: i++, bi: j });
+    else ops.push({ op: "+", line: b[j]!, ai: i, bi: j++ });
   }
   const changedAt = ops.map((o, k) => (o.op === " " ? -1 : k)).filter((k) => k >= 0);
   if (changedAt.length === 0) return "";
@@ -27,7 +28,8 @@ export function unifiedDiff(before: string, after: string, beforeName: string, a
     const bStart = hunk[0]!.bi;
     const aLen = hunk.filter((o) => o.op !== "+").length;
     const bLen = hunk.filter((o) => o.op !== "-").length;
-    out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
+    const range = (first: number, length: number) => (length === 1 ? `${first + 1}` : `${length === 0 ? first : first + 1},${length}`);
+    out.push(`@@ -${range(aStart, aLen)} +${range(bStart, bLen)} @@`);
     for (const o of hunk) out.push(`${o.op}${o.line}`);
     start = end;
   }

@@ -39,7 +39,8 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-const SUBNET_BASE = 160; // management links 172.31.<160+i>.0/30
+/** Management links are 172.31.<base+i>.0/30; NETGEN_TEST_SUBNET moves them (two runs at once). */
+const SUBNET_BASE = Number(process.env.NETGEN_TEST_SUBNET ?? 160);
 
 export async function startFleet(count: number, label = "h"): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), "netgen-hosts-"));
