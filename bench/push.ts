@@ -120,14 +120,21 @@ async function benchSize(size: number) {
   }
 }
 
-const rows = [];
-for (const size of SIZES) rows.push(await benchSize(size));
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const lines = [
   "| hosts | files/host | netgen first push | floor: upload (tar over ssh) + sha256sum | ratio | netgen no-change push | floor: sha256sum | ratio | Ansible first | Ansible no change |",
   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ...rows.map((r) => `| ${r.size} | ${r.files} | ${s(r.first)} | ${s(r.floorUpload + r.floorCheck)} | x${(r.first / (r.floorUpload + r.floorCheck)).toFixed(1)} | ${s(r.again)} | ${s(r.floorCheck)} | x${(r.again / r.floorCheck).toFixed(1)} | ${s(r.ansibleFirst)} | ${s(r.ansibleAgain)} |`),
 ];
+process.stdout.write(`${lines.join("\n")}\n`);
+const rows = [];
+for (const size of SIZES) {
+  const r = await benchSize(size);
+  rows.push(r);
+  const line = `| ${r.size} | ${r.files} | ${s(r.first)} | ${s(r.floorUpload + r.floorCheck)} | x${(r.first / (r.floorUpload + r.floorCheck)).toFixed(1)} | ${s(r.again)} | ${s(r.floorCheck)} | x${(r.again / r.floorCheck).toFixed(1)} | ${s(r.ansibleFirst)} | ${s(r.ansibleAgain)} |`;
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+}
+lines.length = 0;
 const worstAgain = Math.max(...rows.map((r) => r.again / r.floorCheck));
 const worstFirst = Math.max(...rows.map((r) => r.first / (r.floorUpload + r.floorCheck)));
 lines.push("", `goal no-change push within 2.5x of the floor: ${worstAgain <= 2.5 ? "met" : "MISSED"} (worst x${worstAgain.toFixed(1)})`);

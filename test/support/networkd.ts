@@ -42,9 +42,19 @@ export function startNetworkd(ns: string, networkDir: string): Networkd {
   };
 }
 
-/** Lines in which networkd complains about a file it read. */
+/**
+ * Lines in which networkd complains about a file it read: it names the file
+ * first ("/etc/systemd/network/x.network:12: Unknown key ...", or without a
+ * line number for a whole section it drops). Runtime notices about a link
+ * ("bond0: Cannot set IPv6 proxy NDP, ignoring") are not parse warnings.
+ */
 export function parseWarnings(log: string): string[] {
-  return log.split("\n").filter((line) => /^\/etc\/systemd\/network\/[^:]+:\d+:/.test(line) || /ignoring|deprecated|obsolete/i.test(line));
+  return log.split("\n").filter((line) => line.startsWith("/etc/systemd/network/"));
+}
+
+/** Wait until networkd has read its configuration (its parse warnings come before this line). */
+export async function enumerated(networkd: Networkd, timeoutMs = 10000): Promise<void> {
+  await waitFor("networkd to read its configuration", () => /Enumeration completed/.test(networkd.log()) || undefined, timeoutMs);
 }
 
 export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15000): Promise<T> {

@@ -41,6 +41,7 @@ function sh(cmd: string, args: string[]): string {
 
 /** Management links are 172.31.<base+i>.0/30; NETGEN_TEST_SUBNET moves them (two runs at once). */
 const SUBNET_BASE = Number(process.env.NETGEN_TEST_SUBNET ?? 160);
+const BOOT_BATCH = 10;
 
 export async function startFleet(count: number, label = "h"): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), "netgen-hosts-"));
@@ -76,8 +77,13 @@ export async function startFleet(count: number, label = "h"): Promise<TestFleet>
   live.add(cleanup);
   try {
     for (let i = 0; i < count; i++) hosts.push(prepareHost(`${label}${i}`, i, dir, `${keyFile}.pub`));
-    for (const h of hosts) boot(h);
-    await Promise.all(hosts.map((h) => waitSsh(fleet, h)));
+    // Booted ten at a time: thirty systemd containers starting at once on two
+    // cores leave some without sshd for over a minute.
+    for (let i = 0; i < hosts.length; i += BOOT_BATCH) {
+      const batch = hosts.slice(i, i + BOOT_BATCH);
+      for (const h of batch) boot(h);
+      await Promise.all(batch.map((h) => waitSsh(fleet, h)));
+    }
   } catch (error) {
     await fleet.teardown();
     throw error;
@@ -125,7 +131,7 @@ function boot(host: TestHost): void {
 }
 
 async function waitSsh(fleet: TestFleet, host: TestHost): Promise<void> {
-  await waitFor(`${host.name} answering SSH`, () => fleet.ssh(host, "systemctl is-system-running --wait >/dev/null 2>&1; echo up").includes("up"), 60000);
+  await waitFor(`${host.name} answering SSH`, () => fleet.ssh(host, "systemctl is-system-running --wait >/dev/null 2>&1; echo up").includes("up"), 120000);
 }
 
 async function stopHost(host: TestHost): Promise<void> {
