@@ -11,7 +11,7 @@ import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError } from "./errors.js";
-import { formatProblems } from "./validate/report.js";
+import { formatProblems, visible } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -117,7 +117,7 @@ main(hideBin(process.argv)).then(
       process.exit(error.code);
     }
     if (error instanceof ExitError) {
-      process.stderr.write(`netgen: ${error.message}\n`);
+      process.stderr.write(`netgen: ${visible(error.message)}\n`);
       process.exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);

@@ -5,16 +5,20 @@
 //     fix: did you mean 'intra16'?
 import type { LocatedProblem } from "../errors.js";
 
+/** Control characters from the inventory are shown escaped, never sent to the terminal. */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 export function formatProblem(p: LocatedProblem): string {
-  const lines = [`${p.file}:${p.line}:${p.col}: error: ${p.message}`];
+  const lines = [`${visible(p.file)}:${p.line}:${p.col}: error: ${visible(p.message)}`];
   if (p.sourceLine !== "") {
     const gutter = String(p.line).length;
     const shown = p.sourceLine.length > 160 ? `${p.sourceLine.slice(0, 157)}...` : p.sourceLine;
-    const visible = shown.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "?").replace(/\t/g, " ");
-    lines.push(`  ${String(p.line)} | ${visible}`);
+    lines.push(`  ${String(p.line)} | ${visible(shown.replace(/\t/g, " "))}`);
     lines.push(`  ${" ".repeat(gutter)} | ${" ".repeat(Math.min(p.col - 1, 160))}^`);
   }
-  if (p.hint) lines.push(`  fix: ${p.hint}`);
+  if (p.hint) lines.push(`  fix: ${visible(p.hint)}`);
   return lines.join("\n");
 }
 
