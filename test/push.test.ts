@@ -1,6 +1,6 @@
 // netgen push/diff/status/rollback against real hosts: systemd-nspawn
 // containers with systemd as PID 1, OpenSSH and systemd-networkd.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -212,6 +212,37 @@ if (ready) {
       assert.ok(consistent(1), `killed while ${killAt}: h1's files are one release`);
       assert.not.match(state(0), /^pending/m, "nothing left pending");
       void old;
+    }
+  });
+
+  test("a symlink planted on the host is refused: nothing lands where it points", () => {
+    const h0 = fleet.hosts[0]!;
+    const before = release(0);
+    fleet.ssh(h0, "mv /etc/modules-load.d /etc/modules-load.d.real && mkdir -p /tmp/planted && ln -s /tmp/planted /etc/modules-load.d");
+    try {
+      project.write(base("{ address: 10.90.0.1/30, shape: { egress: 7mbit } }"));
+      project.render();
+      const r = project.run(["push", "--yes", "--limit", "h0"]);
+      assert.is(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /refusing: \/etc\/modules-load.d is a symbolic link/);
+      assert.is(fleet.ssh(h0, "ls -A /tmp/planted"), "");
+      assert.is(release(0), before);
+      assert.ok(consistent(0));
+    } finally {
+      fleet.ssh(h0, "rm /etc/modules-load.d && mv /etc/modules-load.d.real /etc/modules-load.d");
+    }
+  });
+
+  test("nothing secret in push output, --json or errors", () => {
+    const key = readFileSync(fleet.keyFile, "utf8");
+    const secretLine = key.split("\n")[1]!;
+    for (const args of [["push", "--yes", "--json"], ["status", "--json"], ["diff"]]) {
+      const r = project.run(args);
+      for (const out of [r.stdout, r.stderr]) {
+        assert.not.match(out, /PRIVATE KEY/);
+        assert.not.ok(out.includes(secretLine), `${args.join(" ")} printed key material`);
+        if (process.env.SSH_AUTH_SOCK) assert.not.ok(out.includes(process.env.SSH_AUTH_SOCK), "agent socket path");
+      }
     }
   });
 

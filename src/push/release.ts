@@ -50,6 +50,7 @@ export function readRelease(outDir: string, host: string, manifest: Manifest): R
   const expected = manifest.hosts[host];
   const dir = join(outDir, host);
   if (expected === undefined || !existsSync(dir)) throw new ExitError(`${host} is not in ${outDir}: render it first (netgen render ${manifest.inventory})`);
+  if (lstatSync(dir).isSymbolicLink()) throw new ExitError(`${dir} is a symbolic link, not the folder netgen rendered: render again (netgen render ${manifest.inventory})`);
   const problems: string[] = [];
   const entries: ReleaseEntry[] = [];
   const onDisk = listTree(dir);
