@@ -43,7 +43,23 @@ function sh(cmd: string, args: string[]): string {
 const SUBNET_BASE = Number(process.env.NETGEN_TEST_SUBNET ?? 160);
 const BOOT_BATCH = 10;
 
+const INOTIFY = "/proc/sys/fs/inotify/max_user_instances";
+
+/**
+ * Each booted systemd holds several inotify instances; the default limit of
+ * 128 per user stops the 16th container's sshd from starting. Raised while a
+ * fleet is up, restored after.
+ */
+function raiseInotify(count: number): () => void {
+  const before = Number(readFileSync(INOTIFY, "utf8"));
+  const needed = 128 + count * 32;
+  if (before >= needed) return () => {};
+  writeFileSync(INOTIFY, String(needed));
+  return () => writeFileSync(INOTIFY, String(before));
+}
+
 export async function startFleet(count: number, label = "h"): Promise<TestFleet> {
+  const restoreInotify = raiseInotify(count);
   const dir = mkdtempSync(join(tmpdir(), "netgen-hosts-"));
   const keyFile = join(dir, "id_ed25519");
   sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "netgen-test", "-f", keyFile]);
@@ -69,6 +85,7 @@ export async function startFleet(count: number, label = "h"): Promise<TestFleet>
     teardown: async () => {
       await Promise.all(hosts.map((h) => stopHost(h)));
       rmSync(dir, { recursive: true, force: true });
+      restoreInotify();
     },
   };
   const cleanup = () => {
