@@ -4,6 +4,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
+import { lab } from "./commands/lab.js";
 import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
 import { rollback } from "./commands/rollback.js";
@@ -97,7 +98,13 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional("host", { type: "string", demandOption: true }).positional("inventory", { type: "string" }).option("confirm-timeout", { type: "number", default: 60 }),
       async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout") }, out)),
     )
-    .demandCommand(1, "give a command: validate, render, schema, diff, push, status or rollback")
+    .command(
+      "lab <inventory>",
+      "run a failover bundle's rendered files on a real kernel (a VM if this one lacks bonding): stall, loss, TCP, active path",
+      (y) => y.positional("inventory", { type: "string", demandOption: true }).option("bundle", { type: "string" }).option("json", { type: "boolean", default: false }),
+      async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, json: a.json }, out)),
+    )
+    .demandCommand(1, "give a command: validate, render, schema, diff, push, status, rollback or lab")
     .strict()
     .help()
     .version(false)
@@ -117,7 +124,7 @@ main(hideBin(process.argv)).then(
       process.exit(error.code);
     }
     if (error instanceof ExitError) {
-      process.stderr.write(`netgen: ${visible(error.message)}\n`);
+      process.stderr.write(`netgen: ${error.message.split("\n").map(visible).join("\n")}\n`);
       process.exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);

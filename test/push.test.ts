@@ -215,6 +215,22 @@ if (ready) {
     }
   });
 
+  test("--serial 1: a failing canary stops the rollout before the next host is touched", () => {
+    project.write(base("{ address: 10.90.0.1/30, shape: { egress: 3mbit } }", ECMP.replace("10.200.0.0/24", "10.201.0.0/24")));
+    project.render();
+    fleet.ssh(fleet.hosts[0]!, "echo '# drift' >> /etc/systemd/network/10-netgen-up1.network");
+    const before = release(1);
+    const r = project.run(["push", "--yes", "--serial", "1"]);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /h0 : ok=0 changed=0 unreachable=0 failed=1/);
+    assert.match(r.stdout, /h1 +: skipped/);
+    assert.match(r.stdout, /stopped: the canary batch failed/);
+    assert.is(release(1), before, "h1 untouched");
+    const json = JSON.parse(project.run(["push", "--yes", "--force", "--serial", "1", "--json"]).stdout) as { hosts: { host: string; outcome: string }[]; skipped: string[] };
+    assert.equal(json.hosts.map((h) => [h.host, h.outcome]), [["h0", "changed"], ["h1", "changed"]]);
+    assert.equal(json.skipped, []);
+  });
+
   test("a symlink planted on the host is refused: nothing lands where it points", () => {
     const h0 = fleet.hosts[0]!;
     const before = release(0);

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 export const CLI = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
 
-export function netgen(args: string[], cwd: string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 180000, env: { ...process.env, ...env } });
+export function netgen(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 180000): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
