@@ -64,7 +64,7 @@ export function writeTree(outDir: string, tree: RenderedTree): void {
       // Keep every host folder that is not re-rendered, as it is.
       const rendered = new Set(tree.hosts.map((h) => h.host));
       for (const name of readdirSync(outDir)) {
-        if (name !== MANIFEST && !rendered.has(name)) renameCopy(join(outDir, name), join(staging, name));
+        if (name !== MANIFEST && !rendered.has(name)) copyHostFolder(join(outDir, name), join(staging, name));
       }
     }
     for (const h of tree.hosts) writeHost(join(staging, h.host), h);
@@ -79,13 +79,13 @@ export function writeTree(outDir: string, tree: RenderedTree): void {
   }
 }
 
-/** Copy a host folder (files and symlinks) into the staging tree. */
-function renameCopy(from: string, to: string): void {
+/** Copy a host folder (files and symlinks, never following a link) into the staging tree. */
+function copyHostFolder(from: string, to: string): void {
   const stat = lstatSync(from);
   if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
   else if (stat.isDirectory()) {
     mkdirSync(to, { recursive: true });
-    for (const name of readdirSync(from)) renameCopy(join(from, name), join(to, name));
+    for (const name of readdirSync(from)) copyHostFolder(join(from, name), join(to, name));
   } else writeFileSync(to, readFileSync(from), { mode: stat.mode & 0o7777 });
 }
 
@@ -124,7 +124,8 @@ function isLink(path: string): boolean {
   }
 }
 
-function listTree(dir: string, prefix = ""): string[] {
+/** Every file and symlink below `dir`, as paths relative to it (symlinked folders are not followed). */
+export function listTree(dir: string, prefix = ""): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const rel = prefix === "" ? d.name : `${prefix}/${d.name}`;

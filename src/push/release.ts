@@ -2,10 +2,11 @@
 // generated/<inventory>/<host>/, checked against the render manifest (a tree
 // edited after render, or holding anything netgen does not write, is refused).
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ExitError } from "../errors.js";
 import type { Manifest } from "../output/manifest.js";
+import { listTree } from "../output/tree.js";
 
 export interface ReleaseEntry {
   path: string;
@@ -37,13 +38,6 @@ const OWNED = [
 
 export function ownedPath(path: string): boolean {
   return !path.split("/").includes("..") && OWNED.some((re) => re.test(path));
-}
-
-function listTree(dir: string, prefix = ""): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const rel = prefix === "" ? d.name : `${prefix}/${d.name}`;
-    return d.isDirectory() && !d.isSymbolicLink() ? listTree(join(dir, d.name), rel) : [rel];
-  });
 }
 
 export function readRelease(outDir: string, host: string, manifest: Manifest): Release {
