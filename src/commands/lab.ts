@@ -43,7 +43,8 @@ export async function lab(args: { inventory: string; bundle?: string; json: bool
     mkdirSync(".lab", { recursive: true });
     const script = `cd '${process.cwd()}' && ${process.execPath} '${INSIDE}' '${JSON.stringify(request)}' > /lab-out/result.json`;
     const { console, outDir } = await runInVm(resolve(".lab"), script, 600000);
-    const text = readFileSync(`${outDir}/result.json`, "utf8");
+    const resultFile = `${outDir}/result.json`;
+    const text = existsSync(resultFile) ? readFileSync(resultFile, "utf8") : "";
     if (!text.trim()) throw new ExitError(`the lab failed inside the VM:\n${console.slice(-3000)}`);
     result = JSON.parse(text) as typeof result;
   }

@@ -3,6 +3,7 @@
 // machine's root shared read-only over 9p with a tmpfs overlay on top, booted
 // from a small busybox initramfs (recipe: shared/docs/testing-on-these-machines.md).
 // The command to run is read from, and results written to, a second 9p share.
+// /tmp stays the overlay's own (writable on tmpfs): the project may live there.
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ mount -t tmpfs -o size=3g tmpfs /mnt/rw; mkdir -p /mnt/rw/u /mnt/rw/w
 mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/u,workdir=/mnt/rw/w /newroot
 mkdir -p /newroot/lab-out; mount -t 9p -o trans=virtio,version=9p2000.L out /newroot/lab-out
 mount -t proc proc /newroot/proc; mount -t sysfs sys /newroot/sys; mount -t devtmpfs dev /newroot/dev
-mount -t tmpfs tmpfs /newroot/run; mount -t tmpfs tmpfs /newroot/tmp
+mount -t tmpfs tmpfs /newroot/run
 chroot /newroot /bin/sh /lab-out/cmd > /newroot/lab-out/console.log 2>&1
 echo "exit $?" >> /newroot/lab-out/console.log
 poweroff -f
