@@ -51,7 +51,9 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   await waitFor(`${bond} to pick an active path`, () => inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/active_slave`]).trim() || undefined, 60000);
   const samples: Sample[] = [];
   const monitor = watch(gw.ns, `while :; do echo "$(date +%s%N) $(cat /sys/class/net/${bond}/bonding/active_slave)"; sleep 0.02; done`);
-  const iperfServer = spawn("ip", ["netns", "exec", exit.ns, "iperf3", "-s", "-B", target], { stdio: "ignore" });
+  await waitFor(`${far.host} to hold ${target}`, () => inNs(exit.ns, "ip", ["-o", "addr", "show", "to", target]).trim() || undefined, 60000);
+  // Listening on every address: the client still reaches it through the bundle.
+  const iperfServer = spawn("ip", ["netns", "exec", exit.ns, "iperf3", "-s"], { stdio: "ignore" });
   // Under emulation the server takes a while to listen: a client before that is refused.
   await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(exit.ns, "ss", ["-ltn"])) || undefined, 60000);
   const cuts: CutReport[] = [];
