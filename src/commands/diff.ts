@@ -1,5 +1,6 @@
 // netgen diff [INVENTORY] [--limit HOSTS]: per host, what push would change.
 // Exit 0 when nothing would change, 2 when something would, 4 if a host is unreachable.
+import { drift } from "../push/agent.js";
 import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { changes, readState } from "../push/push-host.js";
 import { readRelease } from "../push/release.js";
@@ -16,7 +17,7 @@ export async function diff(args: { inventory?: string; limit?: string; acceptNew
       conn = await connect(host, { acceptNew: args.acceptNew, timeoutMs: 10000 });
       const state = await readState(conn);
       const { changed, removed } = changes(release, state);
-      const drifted = [...state.files].filter(([p, f]) => f.expected !== f.actual && !changed.includes(p)).map(([p]) => p);
+      const drifted = drift(state).filter((p) => !changed.includes(p));
       const paths = [...changed, ...drifted, ...removed];
       if (paths.length === 0) {
         print(`${host.name}: no change (release ${state.current})`);

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostFiles } from "../render/file-set.js";
 import { type Networkd, startNetworkd } from "./networkd.js";
@@ -89,13 +90,13 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
       ports.push(port);
       wired.add(`${end.host}/${uplink}`);
       // The uplink's gateway lives on the wire (the ISP's router).
-      const gateway = inventory.hosts.find((h) => h.name === end.host)?.uplinks.find((u) => u.name === uplink);
+      const gateway = lookup(inventory).uplink(end.host, uplink);
       if (gateway?.gatewayText && gateway.address) sh("ip", ["-n", ns, "addr", "add", `${gateway.gatewayText}/${gateway.address.prefix}`, "dev", "br0"]);
     }
     wires.push({ ns, ports });
   });
   for (const end of bundle.ends) {
-    const host = inventory.hosts.find((h) => h.name === end.host)!;
+    const host = lookup(inventory).host(end.host)!;
     const ns = hosts.get(end.host)!.ns;
     for (const u of host.uplinks) {
       if (wired.has(`${host.name}/${u.name}`)) continue;
