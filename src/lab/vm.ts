@@ -12,7 +12,40 @@ import { ExitError } from "../errors.js";
 /** Loaded in this order in the initramfs: virtio, 9p, overlay (a KVM guest hangs here: TCG only). */
 const BOOT_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay"];
 
-const INIT = `#!/bin/busybox sh
+/**
+ * "chroot": run the script under the initramfs's busybox init (fast; no
+ * systemd). "systemd": boot this machine's systemd as PID 1 on the overlay
+ * (cgroups, systemctl, systemd-nspawn hosts inside) and run the script as a
+ * service; nothing else of this machine's services is started.
+ */
+export type VmBoot = "chroot" | "systemd";
+
+const RUNNER = `[Unit]
+Description=netgen VM runner
+After=basic.target
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c '/bin/sh /lab-out/cmd > /lab-out/console.log 2>&1; echo "exit $?" >> /lab-out/console.log'
+ExecStopPost=/bin/systemctl poweroff --force --force
+`;
+
+const SYSTEMD_ROOT = `rm -rf /newroot/etc/systemd/system/multi-user.target.wants /newroot/etc/systemd/system/timers.target.wants /newroot/etc/systemd/system/getty.target.wants
+mkdir -p /newroot/etc/systemd/system/multi-user.target.wants
+: > /newroot/etc/fstab
+cat > /newroot/etc/systemd/system/netgen-vm-run.service <<'UNIT'
+${RUNNER}UNIT
+ln -s /etc/systemd/system/netgen-vm-run.service /newroot/etc/systemd/system/multi-user.target.wants/
+exec switch_root /newroot /lib/systemd/systemd
+`;
+
+const CHROOT = `mount -t proc proc /newroot/proc; mount -t sysfs sys /newroot/sys; mount -t devtmpfs dev /newroot/dev
+mount -t tmpfs tmpfs /newroot/run
+chroot /newroot /bin/sh /lab-out/cmd > /newroot/lab-out/console.log 2>&1
+echo "exit $?" >> /newroot/lab-out/console.log
+poweroff -f
+`;
+
+const init = (boot: VmBoot) => `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in ${BOOT_MODULES.join(" ")}; do [ -f /modules/$m.ko ] && insmod /modules/$m.ko; done
@@ -21,12 +54,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /mnt/lower
 mount -t tmpfs -o size=3g tmpfs /mnt/rw; mkdir -p /mnt/rw/u /mnt/rw/w
 mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/u,workdir=/mnt/rw/w /newroot
 mkdir -p /newroot/lab-out; mount -t 9p -o trans=virtio,version=9p2000.L out /newroot/lab-out
-mount -t proc proc /newroot/proc; mount -t sysfs sys /newroot/sys; mount -t devtmpfs dev /newroot/dev
-mount -t tmpfs tmpfs /newroot/run
-chroot /newroot /bin/sh /lab-out/cmd > /newroot/lab-out/console.log 2>&1
-echo "exit $?" >> /newroot/lab-out/console.log
-poweroff -f
-`;
+${boot === "systemd" ? SYSTEMD_ROOT : CHROOT}`;
 
 export interface Kernel {
   image: string;
@@ -42,7 +70,7 @@ export function distributionKernel(): Kernel {
   return { image: `/boot/${image}`, release };
 }
 
-function initramfs(work: string, kernel: Kernel): string {
+function initramfs(work: string, kernel: Kernel, boot: VmBoot): string {
   const dir = join(work, "initramfs");
   rmSync(dir, { recursive: true, force: true });
   for (const d of ["bin", "dev", "proc", "sys", "mnt", "modules"]) mkdirSync(join(dir, d), { recursive: true });
@@ -52,25 +80,25 @@ function initramfs(work: string, kernel: Kernel): string {
     const file = modules.find((f) => f.endsWith(`/${m}.ko`));
     if (file) copyFileSync(file, join(dir, "modules", `${m}.ko`));
   }
-  writeFileSync(join(dir, "init"), INIT, { mode: 0o755 });
+  writeFileSync(join(dir, "init"), init(boot), { mode: 0o755 });
   const image = join(work, "initramfs.cpio.gz");
   execFileSync("sh", ["-c", `cd '${dir}' && find . | cpio -o -H newc 2>/dev/null | gzip -1 > '${image}'`]);
   return image;
 }
 
 /** Boot the VM, run `script` (sh) inside with this machine's root, return when it powers off. */
-export async function runInVm(work: string, script: string, timeoutMs: number): Promise<{ console: string; outDir: string }> {
+export async function runInVm(work: string, script: string, timeoutMs: number, boot: VmBoot = "chroot"): Promise<{ console: string; outDir: string }> {
   const kernel = distributionKernel();
   const outDir = join(work, "out");
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "cmd"), script);
-  const image = initramfs(work, kernel);
+  const image = initramfs(work, kernel, boot);
   const qemu = spawn(
     "qemu-system-x86_64",
     [
-      ...["-accel", "tcg,thread=multi", "-cpu", "max", "-m", "3072", "-smp", "2", "-nographic", "-no-reboot"],
-      ...["-kernel", kernel.image, "-initrd", image, "-append", "console=ttyS0 quiet panic=-1"],
+      ...["-accel", "tcg,thread=multi", "-cpu", "max", "-m", "3072", "-smp", "2", "-display", "none", "-monitor", "none", "-serial", `file:${join(work, "serial.log")}`, "-no-reboot"],
+      ...["-kernel", kernel.image, "-initrd", image, "-append", "console=ttyS0 quiet panic=-1 systemd.firstboot=off systemd.show_status=1"],
       ...["-fsdev", "local,id=r,path=/,security_model=none,readonly=on,multidevs=remap", "-device", "virtio-9p-pci,fsdev=r,mount_tag=hostroot"],
       ...["-fsdev", `local,id=o,path=${outDir},security_model=none`, "-device", "virtio-9p-pci,fsdev=o,mount_tag=out"],
     ],

@@ -47,7 +47,9 @@ export async function connect(host: Host, options: ConnectOptions): Promise<Conn
       privateKey: host.ssh.identity ? readFileSync(expandHome(host.ssh.identity), "utf8") : undefined,
       agent: host.ssh.identity ? undefined : process.env.SSH_AUTH_SOCK,
       readyTimeout: options.timeoutMs,
-      keepaliveInterval: 2000,
+      // 15 s of silence before a connection counts as dead: a loaded LTE
+      // uplink (or an emulated test VM) stalls for seconds; 6 s lost hosts.
+      keepaliveInterval: 5000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         const verdict = verifyHostKey(key, policy);
