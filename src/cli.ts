@@ -100,9 +100,15 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       "lab <inventory>",
-      "run a failover bundle's rendered files on a real kernel (a VM if this one lacks bonding): stall, loss, TCP, active path",
-      (y) => y.positional("inventory", { type: "string", demandOption: true }).option("bundle", { type: "string" }).option("json", { type: "boolean", default: false }),
-      async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, json: a.json }, out)),
+      "run bundles' rendered files on a real kernel (a VM if this one lacks bonding): failover stall, loss, TCP, active path; throughput per strategy",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true })
+          .option("bundle", { type: "string", describe: "one bundle (default: every bundle)" })
+          .option("scenario", { choices: ["failover", "throughput", "all"] as const, default: "all" as const })
+          .option("json", { type: "boolean", default: false })
+          .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
+      async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
     )
     .demandCommand(1, "give a command: validate, render, schema, diff, push, status, rollback or lab")
     .strict()

@@ -62,6 +62,8 @@ const TC_LINE = [
   /^\/sbin\/tc class replace dev [A-Za-z0-9_.-]{1,15} parent 1: classid 1:1 htb rate [1-9][0-9]*[kmg]?bit ceil [1-9][0-9]*[kmg]?bit$/,
   /^\/sbin\/tc filter replace dev [A-Za-z0-9_.-]{1,15} parent ffff: protocol all prio 1 handle 800::800 u32 match u32 0 0 action mirred egress redirect dev [A-Za-z0-9_.-]{1,15}$/,
   /^(-)?\/usr\/sbin\/nft (-f \/etc\/netgen\/nat\.nft|delete table inet netgen)$/,
+  /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} root teql[0-9]{1,3}$/,
+  /^\/sbin\/ip link set dev teql[0-9]{1,3} up$/,
 ];
 
 test("every command line in every generated unit has exactly the words of its form (200 random inventories)", () => {

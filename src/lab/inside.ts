@@ -1,31 +1,69 @@
-// Runs where the kernel has bonding, gretap and netem (the lab VM, or this
-// machine): builds the bundle's hosts and runs the scenario; prints JSON.
-import { mkdtempSync, rmSync } from "node:fs";
+// Runs where the kernel has bonding, gretap, teql and netem (the lab VM, or this
+// machine): builds each bundle's hosts and runs the scenarios; prints JSON.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planInventory } from "../plan/plan.js";
+import type { Bundle, Inventory, Strategy } from "../inventory/types.js";
 import { failoverEndIndex } from "../plan/devices.js";
+import { planInventory } from "../plan/plan.js";
+import type { HostFiles } from "../render/file-set.js";
 import { renderHost } from "../render/render-host.js";
 import { validateFile } from "../validate/validate.js";
-import { failoverScenario } from "./failover.js";
-import { buildTopology, loadModules } from "./topology.js";
+import { writeUpLayout } from "./control.js";
+import { type CutReport, failoverScenario } from "./failover.js";
+import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
+import { buildTopology, loadModules, separateEqualizers, startUnits, type Topology, type TopologyOptions } from "./topology.js";
+import { AGGREGATING, strategyVariant } from "./variants.js";
+
+export type Scenario = "failover" | "throughput";
 
 export interface LabRequest {
   inventory: string;
-  bundle: string;
+  bundles: string[];
+  scenarios: Scenario[];
 }
 
-export async function runLab(request: LabRequest) {
-  const inventory = validateFile(request.inventory);
-  const bundle = inventory.bundles.find((b) => b.name === request.bundle)!;
-  const hosts = new Set(bundle.ends.map((e) => e.host));
-  const files = planInventory(inventory, hosts).map(renderHost);
-  loadModules(files, ["sch_netem", "bridge", "veth"]);
+export interface FailoverRun {
+  bundle: string;
+  /** netgen: the rendered files; write-up: the first write-up's layout (bonds on both ends), the control. */
+  layout: "netgen" | "write-up";
+  primary: string;
+  cuts: CutReport[];
+}
+
+export interface StrategyRun {
+  strategy: Strategy;
+  /** The strategy the inventory declares (the others are the same paths re-cast). */
+  declared: boolean;
+  oneFlow?: number;
+  eightFlows?: number;
+  error?: string;
+}
+
+export interface ThroughputRun {
+  bundle: string;
+  pathRate: string;
+  paths: number;
+  onePath?: number;
+  strategies: StrategyRun[];
+}
+
+export interface LabResult {
+  failover: FailoverRun[];
+  throughput: ThroughputRun[];
+}
+
+const progress = (line: string) => process.stderr.write(`lab: ${line}\n`);
+
+/** Build the bundle's hosts from `files`, run `body`, always tear down. */
+async function withTopology<T>(inventory: Inventory, bundle: Bundle, rendered: HostFiles[], options: TopologyOptions, body: (t: Topology) => Promise<T>): Promise<T> {
+  loadModules(rendered, ["sch_netem", "bridge", "veth", "sch_htb"]);
+  const { files, owners } = separateEqualizers(rendered);
   const root = mkdtempSync(join(tmpdir(), "netgen-lab-"));
-  const topology = buildTopology(inventory, bundle, files, root);
+  const topology = buildTopology(inventory, bundle, files, owners, root, options);
   try {
-    const bondHost = bundle.ends[failoverEndIndex(bundle)]!.host;
-    return { bundle: bundle.name, strategy: bundle.strategy, ...(await failoverScenario(topology, bundle, bondHost)) };
+    await startUnits(topology, files);
+    return await body(topology);
   } catch (error) {
     const logs = [...topology.hosts.values()].map((h) => `--- networkd on ${h.name}:\n${h.networkd?.log().slice(-2500) ?? ""}`).join("\n");
     throw new Error(`${(error as Error).message}\n${logs}`);
@@ -33,6 +71,58 @@ export async function runLab(request: LabRequest) {
     await topology.teardown();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+const filesOf = (inventory: Inventory, bundle: Bundle) => planInventory(inventory, new Set(bundle.ends.map((e) => e.host))).map(renderHost);
+
+async function failoverRuns(inventory: Inventory, bundle: Bundle): Promise<FailoverRun[]> {
+  const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
+  const files = filesOf(inventory, bundle);
+  progress(`${bundle.name}: failover, netgen's files`);
+  const netgen = await withTopology(inventory, bundle, files, {}, (t) => failoverScenario(t, bundle, gw));
+  progress(`${bundle.name}: failover, the write-up's layout (control)`);
+  const control = await withTopology(inventory, bundle, writeUpLayout(files, bundle, gw), {}, (t) => failoverScenario(t, bundle, gw, { farBond: true }));
+  return [
+    { bundle: bundle.name, layout: "netgen", ...netgen },
+    { bundle: bundle.name, layout: "write-up", ...control },
+  ];
+}
+
+async function throughputRun(file: string, inventory: Inventory, bundle: Bundle): Promise<ThroughputRun> {
+  const text = readFileSync(file, "utf8");
+  const strategies = bundle.strategy === "failover" ? [bundle.strategy] : [bundle.strategy, ...AGGREGATING.filter((s) => s !== bundle.strategy)];
+  const run: ThroughputRun = { bundle: bundle.name, pathRate: PATH_RATE, paths: bundle.paths.length, strategies: [] };
+  for (const strategy of strategies) {
+    const declared = strategy === bundle.strategy;
+    progress(`${bundle.name}: throughput as ${strategy}`);
+    try {
+      const variant = declared ? inventory : strategyVariant(file, text, bundle.name, strategy);
+      const recast = variant.bundles.find((b) => b.name === bundle.name)!;
+      const near = recast.ends[recast.strategy === "failover" ? failoverEndIndex(recast) : 0]!.host;
+      const ends = endpoints(variant, recast, near);
+      const measured = await withTopology(variant, recast, filesOf(variant, recast), { pathRate: PATH_RATE }, async (t) => {
+        const m = await measureBundle(t, ends);
+        // The unit of the ratios, measured once, in the first run that works.
+        run.onePath ??= await measureOnePath(variant, t, recast, ends);
+        return m;
+      });
+      run.strategies.push({ strategy, declared, ...measured });
+    } catch (error) {
+      run.strategies.push({ strategy, declared, error: (error as Error).message.split("\n").slice(0, 3).join(" ") });
+    }
+  }
+  return run;
+}
+
+export async function runLab(request: LabRequest): Promise<LabResult> {
+  const inventory = validateFile(request.inventory);
+  const result: LabResult = { failover: [], throughput: [] };
+  for (const name of request.bundles) {
+    const bundle = inventory.bundles.find((b) => b.name === name)!;
+    if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle)));
+    if (request.scenarios.includes("throughput")) result.throughput.push(await throughputRun(request.inventory, inventory, bundle));
+  }
+  return result;
 }
 
 if (process.argv[1]?.endsWith("inside.js")) {

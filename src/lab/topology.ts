@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostFiles } from "../render/file-set.js";
-import { type Networkd, startNetworkd } from "./networkd.js";
+import { type Networkd, startNetworkd, waitFor } from "./networkd.js";
 
 export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 export const inNs = (ns: string, cmd: string, args: string[]) => sh("ip", ["netns", "exec", ns, cmd, ...args]);
@@ -16,6 +16,8 @@ export const inNs = (ns: string, cmd: string, args: string[]) => sh("ip", ["netn
 export interface LabHost {
   name: string;
   ns: string;
+  /** The host's rendered files, at their paths under this folder. */
+  dir?: string;
   networkd?: Networkd;
 }
 
@@ -50,7 +52,92 @@ export function loadModules(files: HostFiles[], extra: string[]): void {
   }
 }
 
-export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostFiles[], root: string): Topology {
+export interface TopologyOptions {
+  /** Shape every path to this rate, each way, at the ISP (tc htb rate, e.g. "5mbit"). */
+  pathRate?: string;
+}
+
+/** The equalizer ids a host's files attach members to ([TrivialLinkEqualizer] Id=N). */
+function teqlIds(hostFiles: HostFiles): number[] {
+  const ids = new Set<number>();
+  for (const e of hostFiles.entries) {
+    if (e.kind === "file" && e.path.endsWith(".network")) for (const m of e.content.matchAll(/^\[TrivialLinkEqualizer\][^[]*?^Id=(\d+)$/gm)) ids.add(Number(m[1]));
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * sch_teql's equalizers are global to the kernel: qdisc kind "teqlN" feeds
+ * device teqlN wherever it is. Two lab hosts that both use teql0 would share
+ * one, so the lab numbers every host's equalizers apart (deviceb's teql0 runs
+ * as teql1), reloads sch_teql with one device each, and moves each device into
+ * its host's namespace. A real host has its own kernel and keeps its ids.
+ */
+export function separateEqualizers(files: HostFiles[]): { files: HostFiles[]; owners: string[] } {
+  const owners: string[] = [];
+  const renumbered = files.map((f) => {
+    const map = new Map(teqlIds(f).map((id) => [id, owners.push(f.host) - 1]));
+    if (map.size === 0) return f;
+    const entries = f.entries.map((e) => {
+      if (e.kind !== "file" || !/\.(network|service)$/.test(e.path)) return e;
+      const content = e.content
+        .replace(/^(\[TrivialLinkEqualizer\][^[]*?^Id=)(\d+)$/gm, (_, head: string, id: string) => `${head}${map.get(Number(id))}`)
+        .replace(/\bteql(\d+)\b/g, (_, id: string) => `teql${map.get(Number(id)) ?? id}`);
+      return { ...e, content };
+    });
+    return { host: f.host, entries };
+  });
+  return { files: renumbered, owners };
+}
+
+function giveEqualizers(owners: string[], hosts: Map<string, LabHost>): void {
+  if (owners.length === 0) return;
+  try {
+    sh("rmmod", ["sch_teql"]);
+  } catch {
+    /* not loaded */
+  }
+  sh("modprobe", ["sch_teql", `max_equalizers=${owners.length}`]);
+  owners.forEach((host, k) => sh("ip", ["link", "set", `teql${k}`, "netns", hosts.get(host)!.ns]));
+}
+
+/** The ISP's shaper: HTB at the rate, with a modest queue (100 packets) as a real line has. */
+function shapeWire(ns: string, port: string, rate: string): void {
+  inNs(ns, "tc", ["qdisc", "add", "dev", port, "root", "handle", "1:", "htb", "default", "1"]);
+  inNs(ns, "tc", ["class", "add", "dev", port, "parent", "1:", "classid", "1:1", "htb", "rate", rate, "ceil", rate]);
+  inNs(ns, "tc", ["qdisc", "add", "dev", port, "parent", "1:1", "handle", "10:", "pfifo", "limit", "100"]);
+}
+
+/**
+ * What systemd does on a host once the devices appear: run each generated tc
+ * unit's commands ("-" marks a command whose failure is ignored, as systemd does).
+ */
+export async function startUnits(topology: Topology, files: HostFiles[]): Promise<string[]> {
+  const ran: string[] = [];
+  for (const hostFiles of files) {
+    const host = topology.hosts.get(hostFiles.host);
+    if (!host) continue;
+    for (const e of hostFiles.entries) {
+      if (e.kind !== "file" || !/^etc\/systemd\/system\/netgen-[^/]*\.service$/.test(e.path)) continue;
+      const devices = [...e.content.matchAll(/sys-subsystem-net-devices-(\S+?)\.device/g)].map((m) => m[1]!.replace(/\\x2d/g, "-"));
+      for (const d of new Set(devices)) await waitFor(`${d} on ${host.name}`, () => inNs(host.ns, "ip", ["link", "show", d]) || undefined, 60000);
+      for (const m of e.content.matchAll(/^ExecStart=(-?)(.*)$/gm)) {
+        // The unit's own files (/etc/netgen/...) are in the lab host's folder.
+        const command = host.dir ? m[2]!.replace(/(^|\s)\/etc\/netgen\//g, `$1${host.dir}/etc/netgen/`) : m[2]!;
+        try {
+          inNs(host.ns, "sh", ["-c", command]);
+        } catch (error) {
+          if (m[1] !== "-") throw new Error(`${host.name}: ${e.path}: ${command} failed: ${(error as { stderr?: string }).stderr ?? error}`);
+        }
+      }
+      ran.push(`${host.name}: ${e.path.split("/").pop()}`);
+    }
+  }
+  return ran;
+}
+
+/** `files` must have gone through separateEqualizers (so must startUnits' files). */
+export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostFiles[], owners: string[], root: string, options: TopologyOptions = {}): Topology {
   const hosts = new Map<string, LabHost>();
   const wires: Wire[] = [];
   const topology: Topology = {
@@ -73,6 +160,7 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
     sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
     hosts.set(end.host, { name: end.host, ns });
   }
+  giveEqualizers(owners, hosts);
   const wired = new Set<string>();
   bundle.paths.forEach((path, i) => {
     const ns = `lab-wire${i + 1}`;
@@ -87,6 +175,7 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
       sh("ip", ["link", "set", "labtmp0", "netns", hosts.get(end.host)!.ns, "name", uplink]);
       sh("ip", ["link", "set", "labtmp1", "netns", ns, "name", port]);
       sh("ip", ["-n", ns, "link", "set", port, "master", "br0", "up"]);
+      if (options.pathRate) shapeWire(ns, port, options.pathRate);
       ports.push(port);
       wired.add(`${end.host}/${uplink}`);
       // The uplink's gateway lives on the wire (the ISP's router).
@@ -115,6 +204,7 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
     mkdirSync(join(dir, "etc/systemd/network"), { recursive: true });
     const sysctl = hostFiles.entries.find((e) => e.path === "etc/sysctl.d/60-netgen.conf");
     if (sysctl) inNs(ns, "/lib/systemd/systemd-sysctl", [join(dir, sysctl.path)]);
+    hosts.get(host.name)!.dir = dir;
     hosts.get(host.name)!.networkd = startNetworkd(ns, join(dir, "etc/systemd/network"), machineId);
   }
   return topology;

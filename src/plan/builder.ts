@@ -10,7 +10,7 @@ export class HostBuilder {
   readonly plan: HostPlan;
 
   constructor(host: string, inventory: string, systemd: number) {
-    this.plan = { host, inventory, systemd, netdevs: [], networks: [], shapers: [], modules: [], moduleOptions: [], sysctls: [] };
+    this.plan = { host, inventory, systemd, netdevs: [], networks: [], shapers: [], equalizers: [], modules: [], moduleOptions: [], sysctls: [] };
   }
 
   network(name: string, init: () => NetworkPlan): NetworkPlan {
@@ -47,6 +47,7 @@ export class HostBuilder {
     plan.netdevs = byName(this.netdevs).map(([, v]) => v);
     plan.networks = byName(this.networks).map(([, v]) => ({ ...v, tunnels: [...v.tunnels].sort() }));
     plan.shapers.sort((a, b) => (a.device < b.device ? -1 : 1));
+    plan.equalizers.sort((a, b) => (a.device < b.device ? -1 : 1));
     plan.modules = [...this.modules].sort();
     plan.moduleOptions = byName(this.moduleOptions).map(([module, v]) => ({ module, ...v }));
     plan.sysctls = byName(this.sysctls).map(([key, v]) => ({ key, ...v }));

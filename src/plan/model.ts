@@ -8,6 +8,7 @@ export interface HostPlan {
   netdevs: NetDevPlan[];
   networks: NetworkPlan[];
   shapers: ShaperPlan[];
+  equalizers: EqualizerPlan[];
   nat?: NatPlan;
   modules: string[];
   moduleOptions: { module: string; options: string; why: string }[];
@@ -71,6 +72,17 @@ export interface ShaperPlan {
   egress?: string;
   ingress?: { rate: string; ifb: string };
   notes: string[];
+}
+
+/**
+ * A teql device and its members. teqlN refuses to come up until a member's
+ * root qdisc feeds it (EUNATCH), and networkd brings links up in no set order:
+ * it logs "Could not bring up interface, ignoring" and never retries. A unit
+ * attaches the members and brings the device up when a member appears.
+ */
+export interface EqualizerPlan {
+  device: string;
+  members: string[];
 }
 
 export interface NatPlan {

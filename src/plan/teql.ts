@@ -19,6 +19,7 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, n
   network.configureWithoutCarrier = true;
   network.forwarding = end.defaultRoute || natHost;
   network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
+  b.plan.equalizers.push({ device, members: bundle.paths.map((p) => p.uplinks.get(host)!) });
   for (const path of bundle.paths) {
     const member = path.uplinks.get(host)!;
     b.existing(member).teqlId = Number(device.slice(4));

@@ -128,7 +128,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
     while (Date.now() < deadline) {
       try {
         fresh ??= await connect(host, { acceptNew: false, timeoutMs: Math.min(options.connectTimeoutMs, Math.max(1000, deadline - Date.now())) });
-        const done = await fresh.exec(`cat ${STATE_DIR}/activation.rc 2>/dev/null && cat ${STATE_DIR}/activation.log`);
+        const done = await fresh.exec(`cat ${STATE_DIR}/activation.rc 2>/dev/null && cat ${STATE_DIR}/activation.log`, undefined, untilDeadline(deadline));
         if (done.code === 0 && done.stdout.trim() !== "") {
           const [rc, ...log] = done.stdout.trim().split("\n");
           result.actions = log.filter((l) => !l.startsWith("reboot-needed"));
@@ -139,7 +139,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
           // The configuration is applied: only a connection opened now proves the host is reachable with it.
           fresh.close();
           fresh = await connect(host, { acceptNew: false, timeoutMs: Math.max(1000, deadline - Date.now()) });
-          const confirmed = await fresh.exec(`${AGENT} confirm ${id}`);
+          const confirmed = await fresh.exec(`${AGENT} confirm ${id}`, undefined, untilDeadline(deadline));
           if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host has rolled back)` };
           return { ...result, outcome: "changed" };
         }
@@ -156,13 +156,20 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   }
 }
 
+/**
+ * A command during confirmation may not outlive the confirmation window: a
+ * connection cut by the new configuration comes back to life when the host
+ * rolls back by itself, and a late answer on it would be misread.
+ */
+const untilDeadline = (deadline: number) => Math.max(1000, deadline - Date.now());
+
 async function waitHealthy(conn: Connection, id: string, deadline: number): Promise<string | undefined> {
   let last = "";
   // Give networkd and the ARP monitor a moment; a bond needs a few intervals to pick a path.
   for (let i = 0; Date.now() < deadline; i++) {
-    const r = await conn.exec(`${AGENT} health ${id}`);
+    const r = await conn.exec(`${AGENT} health ${id}`, undefined, untilDeadline(deadline));
     if (r.code === 0) return undefined;
-    last = r.stdout.trim().replace(/\n/g, "; ");
+    last = (r.stdout.trim() || r.stderr.trim() || `the health check exited ${r.code} without a word`).replace(/\n/g, "; ");
     if (i >= 60) break;
     await sleep(POLL_MS);
   }

@@ -4,7 +4,7 @@ import { checkDirectives } from "./directives.js";
 import { type Entry, type HostFiles, sortEntries } from "./file-set.js";
 import { guardOutput } from "./guard.js";
 import { template } from "./templates.js";
-import { header, netdevView, networkView, shapeUnitName, shapeView } from "./views.js";
+import { equalizerUnitName, equalizerView, header, netdevView, networkView, shapeUnitName, shapeView } from "./views.js";
 import { deviceUnit } from "./systemd-escape.js";
 
 const NETWORK_DIR = "etc/systemd/network";
@@ -26,6 +26,11 @@ export function renderHost(plan: HostPlan): HostFiles {
     const unit = shapeUnitName(s.device);
     file(`${UNIT_DIR}/${unit}`, template("shape.service")(shapeView(s, head)));
     entries.push({ kind: "link", path: `${UNIT_DIR}/${deviceUnit(s.device)}.wants/${unit}`, target: `../${unit}` });
+  }
+  for (const e of plan.equalizers) {
+    const unit = equalizerUnitName(e.device);
+    file(`${UNIT_DIR}/${unit}`, template("equalizer.service")(equalizerView(e, head)));
+    for (const m of e.members) entries.push({ kind: "link", path: `${UNIT_DIR}/${deviceUnit(m)}.wants/${unit}`, target: `../${unit}` });
   }
   if (plan.nat) {
     const rules = plan.nat.rules.map((r) => ({ from: r.from.map((f) => `"${f}"`).join(", "), to: r.to }));

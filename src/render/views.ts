@@ -2,11 +2,12 @@
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
 import { InternalError } from "../errors.js";
-import type { NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
+import type { EqualizerPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
 import { forwardingLines } from "./directives.js";
 import { deviceUnit } from "./systemd-escape.js";
 
 const TC = "/sbin/tc";
+const IP = "/sbin/ip";
 
 export function header(inventory: string, host: string, comment = "#"): string {
   return [
@@ -63,6 +64,22 @@ export function networkView(n: NetworkPlan, head: string, systemd: number) {
       metric: r.metric === undefined ? null : String(r.metric),
       nexthops: r.nexthops.map((h) => `${h.via}@${h.dev} ${h.weight}`),
     })),
+  };
+}
+
+export function equalizerUnitName(device: string): string {
+  return `netgen-equalizer-${device}.service`;
+}
+
+/** Members that are missing are skipped ("-"): the device comes up with the ones there are. */
+export function equalizerView(e: EqualizerPlan, head: string) {
+  return {
+    header: head,
+    device: e.device,
+    after: [e.device, ...e.members].map(deviceUnit).join(" "),
+    deviceUnit: deviceUnit(e.device),
+    start: [...e.members.map((m) => `-${TC} qdisc replace dev ${m} root ${e.device}`), `${IP} link set dev ${e.device} up`],
+    wantedBy: e.members.map(deviceUnit).join(" "),
   };
 }
 

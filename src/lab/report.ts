@@ -1,0 +1,91 @@
+// The lab's readable report: one table per scenario, then the goals (monitor
+// interval 100 ms), each said met or MISSED with its figure and, if missed, why.
+import type { CutReport } from "./failover.js";
+import type { FailoverRun, LabResult, StrategyRun, ThroughputRun } from "./inside.js";
+
+export type LabReport = LabResult & { ran: string; emulated: boolean };
+
+const STALL_GOAL_MS = 250;
+const AGGREGATE_GOAL = 1.8;
+
+function cutRow(c: CutReport, far: boolean): string {
+  const back = c.backToPrimaryMs === null ? "never" : `${c.backToPrimaryMs} ms`;
+  const changes = `${c.changesAfterRestore}: ${c.afterRestore.join(" ")}${far ? `; far end ${c.farChangesAfterRestore ?? 0}: ${(c.farAfterRestore ?? []).join(" ")}` : ""}`;
+  return `| ${c.mode} | ${c.activeBefore} -> ${c.activeAfter} | ${c.stallMs} ms | ${c.lost} / ${c.sent} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${back} | ${changes} | ${c.lostAfterRestore} |`;
+}
+
+function failoverTable(r: FailoverRun): string[] {
+  const title = r.layout === "netgen" ? `failover: ${r.bundle}, netgen's files (primary ${r.primary})` : `failover: ${r.bundle}, control: the write-up's layout (a bond on both ends, no primary, no arp_validate)`;
+  return [
+    title,
+    "| cut | active before -> after | stall | lost / sent (20 ms pings) | TCP stream | back to path 1 after restore | path changes in 10 s after restore (path@ms) | pings lost after restore |",
+    "|---|---|---:|---:|---|---:|---|---:|",
+    ...r.cuts.map((c) => cutRow(c, r.layout === "write-up")),
+    "",
+  ];
+}
+
+const ratio = (value: number | undefined, unit: number | undefined) => (value === undefined || !unit ? undefined : Math.round((value / unit) * 100) / 100);
+const x = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}x`);
+const mbit = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}`);
+
+function throughputTable(r: ThroughputRun): string[] {
+  return [
+    `throughput: ${r.bundle}, ${r.paths} paths, each shaped to ${r.pathRate} each way at its ISP; one path alone, one TCP flow: ${mbit(r.onePath)} Mbit/s`,
+    "| strategy | 1 flow Mbit/s | ratio | 8 flows Mbit/s | ratio |",
+    "|---|---:|---:|---:|---:|",
+    ...r.strategies.map((s) =>
+      s.error
+        ? `| ${s.strategy}${s.declared ? " (inventory)" : ""} | FAILED: ${s.error} | | | |`
+        : `| ${s.strategy}${s.declared ? " (inventory)" : ""} | ${mbit(s.oneFlow)} | ${x(ratio(s.oneFlow, r.onePath))} | ${mbit(s.eightFlows)} | ${x(ratio(s.eightFlows, r.onePath))} |`,
+    ),
+    "",
+  ];
+}
+
+function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
+  if (r.layout !== "netgen") {
+    return r.cuts.map((c) => {
+      const flapped = c.changesAfterRestore > 1 || (c.farChangesAfterRestore ?? 0) > 1 || c.lostAfterRestore > 5;
+      return `control ${r.bundle} ${c.mode}: ${flapped ? `the write-up's failure reproduced: ${c.changesAfterRestore} changes on the gateway, ${c.farChangesAfterRestore ?? 0} on the far end, ${c.lostAfterRestore} pings lost after the restore` : `no ping-pong this time (${c.changesAfterRestore} / ${c.farChangesAfterRestore ?? 0} changes, ${c.lostAfterRestore} pings lost after the restore)`}`;
+    });
+  }
+  const late = emulated ? "; this VM emulates its CPU, so the kernel's 100 ms timers run late" : "";
+  return r.cuts.flatMap((c) => [
+    `goal ${r.bundle} ${c.mode}: the bond moves off the cut path: ${c.activeAfter !== c.activeBefore ? "met" : "MISSED"}`,
+    `goal ${r.bundle} ${c.mode}: stall at most ${STALL_GOAL_MS} ms: ${c.stallMs <= STALL_GOAL_MS ? "met" : "MISSED"} (${c.stallMs} ms: two missed 100 ms ARP intervals detect the cut${late})`,
+    `goal ${r.bundle} ${c.mode}: the TCP stream survives: ${c.tcpSurvived ? "met" : `MISSED (iperf3: ${(c.tcpOutput ?? "").trim().split("\n").pop()})`}`,
+    `goal ${r.bundle} ${c.mode}: no flapping after restore (one change, back to the primary): ${c.changesAfterRestore <= 1 && c.backToPrimaryMs !== null ? "met" : `MISSED (${c.changesAfterRestore} changes: ${c.afterRestore.join(" ")}${c.kernelLog.length ? `; kernel: ${c.kernelLog.slice(-4).join(" | ")}` : ""})`}`,
+  ]);
+}
+
+function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
+  const name = `goal ${r.bundle} as ${s.strategy}`;
+  if (s.error) return [`${name}: MISSED (the run failed: ${s.error})`];
+  const one = ratio(s.oneFlow, r.onePath);
+  const eight = ratio(s.eightFlows, r.onePath);
+  const atLeast = (v: number | undefined) => (v !== undefined && v >= AGGREGATE_GOAL ? "met" : "MISSED");
+  switch (s.strategy) {
+    case "teql":
+    case "balance-rr":
+      return [`${name}: one TCP flow at least ${AGGREGATE_GOAL}x one path: ${atLeast(one)} (${x(one)}: packets of one flow go round robin over every path)`];
+    case "ecmp":
+      return [
+        `${name}: 8 flows at least ${AGGREGATE_GOAL}x one path: ${atLeast(eight)} (${x(eight)})`,
+        `${name}: one flow about 1.0x: ${one !== undefined && one >= 0.8 && one <= 1.25 ? "met" : "MISSED"} (${x(one)}: the kernel hashes each flow onto one path, so one flow never aggregates)`,
+      ];
+    default:
+      return [`${r.bundle} as failover: ${x(one)} with one flow (active-backup carries one path at a time; no aggregation goal)`];
+  }
+}
+
+export function labTable(r: LabReport): string[] {
+  return [
+    `lab on ${r.ran}`,
+    "",
+    ...r.failover.flatMap(failoverTable),
+    ...r.throughput.flatMap(throughputTable),
+    ...r.failover.flatMap((f) => failoverGoals(f, r.emulated)),
+    ...r.throughput.flatMap((t) => t.strategies.flatMap((s) => strategyGoal(s, t))),
+  ];
+}

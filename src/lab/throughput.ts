@@ -1,0 +1,88 @@
+// The throughput scenario: every path shaped to the same rate at the ISP, one
+// TCP flow and 8 parallel flows across the bundle (iperf3), and the same over
+// one path alone for the ratio.
+import { spawn } from "node:child_process";
+import { contains } from "../net/address.js";
+import { lookup } from "../inventory/lookup.js";
+import type { Bundle, End, Inventory } from "../inventory/types.js";
+import { waitFor } from "./networkd.js";
+import { inNs, type Topology } from "./topology.js";
+
+export const PATH_RATE = "5mbit";
+const SECONDS = 8;
+
+export interface Endpoints {
+  near: string;
+  far: string;
+  /** The near end's address the far end routes back through the bundle (iperf3 -B), if any. */
+  source?: string;
+  target: string;
+}
+
+/**
+ * Traffic that really crosses the bundle: to a far-end loopback the near end
+ * routes through it (from a near-end loopback the far end routes back), else
+ * between the two ends' bundle addresses.
+ */
+export function endpoints(inventory: Inventory, bundle: Bundle, nearHost: string): Endpoints {
+  const near = bundle.ends.find((e) => e.host === nearHost)!;
+  const far = bundle.ends.find((e) => e.host !== nearHost)!;
+  const routedTo = (via: End, host: string) =>
+    lookup(inventory).host(host)!.loopbacks.find((l) => l.address && via.routes.some((r) => r.cidr && r.cidr.ip.family === l.address!.ip.family && contains(r.cidr, l.address!.ip)))?.address?.ip.text;
+  const target = routedTo(near, far.host) ?? far.address?.ip.text;
+  if (!target) throw new Error(`bundle ${bundle.name}: nothing to send traffic to: give ${far.host} a loopback inside ${near.host}'s routes`);
+  return { near: near.host, far: far.host, source: routedTo(far, near.host) ?? near.address?.ip.text, target };
+}
+
+/** Mbit/s received by the iperf3 server, from the client's JSON report. */
+async function iperf(ns: string, target: string, source: string | undefined, flows: number): Promise<number> {
+  const args = ["netns", "exec", ns, "iperf3", "-c", target, ...(source ? ["-B", source] : []), "-t", String(SECONDS), "-O", "1", "-P", String(flows), "-J"];
+  const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  let report: { end?: { sum_received?: { bits_per_second?: number } }; error?: string };
+  try {
+    report = JSON.parse(out) as typeof report;
+  } catch {
+    throw new Error(`iperf3 to ${target} (${flows} flows) exited ${code}: ${out.slice(-500)}`);
+  }
+  const bps = report.end?.sum_received?.bits_per_second;
+  if (report.error || bps === undefined) throw new Error(`iperf3 to ${target} (${flows} flows): ${report.error ?? "no result"}`);
+  return Math.round(bps / 10000) / 100;
+}
+
+export interface Measured {
+  oneFlow: number;
+  eightFlows: number;
+}
+
+/** Waits for the bundle to carry traffic, then measures 1 and 8 flows. */
+export async function measureBundle(topology: Topology, e: Endpoints): Promise<Measured> {
+  const near = topology.hosts.get(e.near)!;
+  const far = topology.hosts.get(e.far)!;
+  await waitFor(`${e.target} to answer across the bundle`, () => inNs(near.ns, "ping", ["-c", "1", "-W", "1", ...(e.source ? ["-I", e.source] : []), e.target]) || undefined, 90000);
+  return withServer(far.ns, async () => ({ oneFlow: await iperf(near.ns, e.target, e.source, 1), eightFlows: await iperf(near.ns, e.target, e.source, 8) }));
+}
+
+/** One TCP flow over the first path alone, uplink to uplink: the unit of the ratios. */
+export async function measureOnePath(inventory: Inventory, topology: Topology, bundle: Bundle, e: Endpoints): Promise<number> {
+  const path = bundle.paths[0]!;
+  const address = (host: string) => lookup(inventory).uplink(host, path.uplinks.get(host)!)?.address?.ip.text;
+  const from = address(e.near);
+  const to = address(e.far);
+  if (!from || !to) throw new Error(`bundle ${bundle.name}: path 1 needs static uplink addresses on both ends to be measured alone`);
+  return withServer(topology.hosts.get(e.far)!.ns, () => iperf(topology.hosts.get(e.near)!.ns, to, from, 1));
+}
+
+async function withServer<T>(ns: string, run: () => Promise<T>): Promise<T> {
+  const server = spawn("ip", ["netns", "exec", ns, "iperf3", "-s"], { stdio: "ignore" });
+  try {
+    await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(ns, "ss", ["-ltn"])) || undefined, 60000);
+    return await run();
+  } finally {
+    server.kill();
+    await new Promise((resolve) => server.once("exit", resolve));
+  }
+}
