@@ -81,7 +81,7 @@ function changesAfter(samples: Sample[], from: number): { list: string[]; change
 
 const uptimeMs = () => Number(sh("cut", ["-d", " ", "-f1", "/proc/uptime"]).trim()) * 1000;
 
-/** The kernel's bonding lines since `sinceUptimeMs`, stamped relative to it. */
+/** The kernel's bonding lines from a second before `sinceUptimeMs` on, stamped relative to it. */
 function kernelLog(sinceUptimeMs: number, bonds: string[]): string[] {
   let text = "";
   try {
@@ -92,8 +92,10 @@ function kernelLog(sinceUptimeMs: number, bonds: string[]): string[] {
   return text.split("\n").flatMap((line) => {
     const m = /^\[\s*(\d+\.\d+)\]\s*(.*)$/.exec(line);
     if (!m || !bonds.some((b) => m[2]!.includes(`${b}:`))) return [];
+    // The kernel's printk clock and /proc/uptime drift apart under emulation by up
+    // to a few hundred ms: the order and the gaps between lines are what to read.
     const at = Number(m[1]) * 1000 - sinceUptimeMs;
-    return at >= 0 ? [`+${Math.round(at)} ms ${m[2]}`] : [];
+    return at >= -1000 ? [`${at < 0 ? "" : "+"}${Math.round(at)} ms ${m[2]}`] : [];
   });
 }
 
@@ -163,7 +165,7 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
         mode, activeBefore: active, activeAfter: after, stallMs: Math.round(stall), lost: sent - seqs.length, sent, tcpSurvived: code === 0,
         backToPrimaryMs: back ? Math.round(back.t - restoreAt) : null, changesAfterRestore: gwChanges.changes, afterRestore: gwChanges.list, lostAfterRestore,
         ...(farChanges ? { farAfterRestore: farChanges.list, farChangesAfterRestore: farChanges.changes } : {}),
-        kernelLog: kernelLog(cutUptime - 1000, [bond]),
+        kernelLog: kernelLog(cutUptime, [bond]),
         restoreMs: restoreAt - cutAt,
         pings: timeline(replies, cutAt),
         activeChanges: samples.filter((s, i) => s.t >= cutAt - 1000 && (i === 0 || samples[i - 1]!.active !== s.active)).map((s) => [Math.round(s.t - cutAt), s.active || "(none)"]),

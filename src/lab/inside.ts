@@ -37,6 +37,8 @@ export interface StrategyRun {
   declared: boolean;
   oneFlow?: number;
   eightFlows?: number;
+  /** Bond members declared down during the runs (bonds only). */
+  linkFailures?: number;
   error?: string;
 }
 

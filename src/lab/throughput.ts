@@ -56,6 +56,14 @@ async function iperf(ns: string, target: string, source: string | undefined, flo
 export interface Measured {
   oneFlow: number;
   eightFlows: number;
+  /** Tunnels that bonds on either end declared down during the runs (the ARP monitor under load). */
+  linkFailures: number;
+}
+
+/** Sum of every bond member's "Link Failure Count" on the host. */
+function linkFailures(ns: string): number {
+  const text = inNs(ns, "sh", ["-c", "cat /proc/net/bonding/* 2>/dev/null || true"]);
+  return [...text.matchAll(/^Link Failure Count: (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
 /** Waits for the bundle to carry traffic, then measures 1 and 8 flows. */
@@ -63,7 +71,13 @@ export async function measureBundle(topology: Topology, e: Endpoints): Promise<M
   const near = topology.hosts.get(e.near)!;
   const far = topology.hosts.get(e.far)!;
   await waitFor(`${e.target} to answer across the bundle`, () => inNs(near.ns, "ping", ["-c", "1", "-W", "1", ...(e.source ? ["-I", e.source] : []), e.target]) || undefined, 90000);
-  return withServer(far.ns, async () => ({ oneFlow: await iperf(near.ns, e.target, e.source, 1), eightFlows: await iperf(near.ns, e.target, e.source, 8) }));
+  const failures = () => linkFailures(near.ns) + linkFailures(far.ns);
+  const before = failures();
+  return withServer(far.ns, async () => {
+    const oneFlow = await iperf(near.ns, e.target, e.source, 1);
+    const eightFlows = await iperf(near.ns, e.target, e.source, 8);
+    return { oneFlow, eightFlows, linkFailures: failures() - before };
+  });
 }
 
 /** One TCP flow over the first path alone, uplink to uplink: the unit of the ratios. */

@@ -13,6 +13,7 @@ export function planShapers(b: HostBuilder, inventory: Inventory): void {
     const ingress = s.ingress ? { rate: s.ingress, ifb: ifbName(s.uplink.name) } : undefined;
     b.plan.shapers.push({ device: s.uplink.name, egress: s.egress, ingress, notes });
     b.module("sch_htb");
+    b.module("sch_fq_codel");
     if (ingress) {
       for (const m of ["sch_ingress", "cls_u32", "act_mirred"]) b.module(m);
       b.module("ifb", { options: "numifbs=0", why: "networkd creates the ifb devices netgen names" });
