@@ -30,7 +30,13 @@ function panel(run: FailoverRun, cutIndex: number, y0: number): string {
   out.push(`<polyline points="${points.join(" ")}" class="rtt"/>`);
   for (const [t] of c.pings.filter((p) => p[1] === null)) out.push(`<line x1="${px(t).toFixed(1)}" y1="${base - 8}" x2="${px(t).toFixed(1)}" y2="${base}" class="lost"/>`);
   const changes: [number, string][] = [[t0, c.activeBefore], ...c.activeChanges.filter(([t]) => t > t0)];
-  for (const [t, path] of changes) out.push(`<text x="${px(t) + 2}" y="${y0 + M.top - 10}" class="p">${esc(path)}</text>`);
+  // Changes close together would overwrite each other: each label starts after the previous one.
+  let free = 0;
+  for (const [t, path] of changes) {
+    const x = Math.max(px(t) + 2, free);
+    out.push(`<text x="${x.toFixed(1)}" y="${y0 + M.top - 10}" class="p">${esc(path)}</text>`);
+    free = x + path.length * 5.6 + 6;
+  }
   return out.join("\n");
 }
 
