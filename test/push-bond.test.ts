@@ -4,7 +4,7 @@
 // systemd-nspawn containers; this machine's kernel has no bonding, so the file
 // reruns itself inside the lab VM booted with systemd (see src/lab/vm.ts).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runInVm } from "../src/lab/vm.js";
 import { link } from "./support/netns.js";
+import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
 import { startFleet, type TestFleet } from "./support/test-hosts.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
@@ -58,6 +59,18 @@ if (ready && local) {
   // that namespace (a container's /sys shows the outer namespace's links).
   const sys = (path: string) => execFileSync("ip", ["netns", "exec", fleet.hosts[0]!.ns, "cat", `/sys/class/net/fo/${path}`], { encoding: "utf8" }).trim();
   const bonding = (key: string) => sys(`bonding/${key}`);
+  /** What the hosts say, for a failed push's message (the VM's console is all CI keeps). */
+  const hostsSay = () =>
+    fleet.hosts
+      .map((h) => {
+        try {
+          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 8 --no-pager 2>&1; uptime")}`;
+        } catch (error) {
+          return `--- ${h.name}: unreachable: ${(error as Error).message}`;
+        }
+      })
+      .join("\n");
+  const pushed = (r: { code: number; stdout: string; stderr: string }) => assert.is(r.code, 0, `${r.stdout}${r.stderr}${r.code === 0 ? "" : hostsSay()}`);
   const ifindex = () => sys("ifindex");
 
   test.before(async () => {
@@ -75,8 +88,7 @@ if (ready && local) {
   test("first push: the bond is in the kernel with the inventory's parameters and an active path", () => {
     project.write(inventory("100ms", 0));
     project.render();
-    const r = project.run(["push", "--yes", "--confirm-timeout", "60"]);
-    assert.is(r.code, 0, r.stdout + r.stderr);
+    pushed(project.run(["push", "--yes", "--confirm-timeout", "60"]));
     assert.is(bonding("mode"), "active-backup 1");
     assert.is(bonding("arp_interval"), "100");
     assert.is(bonding("primary"), "fo-t1");
@@ -87,8 +99,7 @@ if (ready && local) {
     const before = ifindex();
     project.write(inventory("250ms", 1));
     project.render();
-    const r = project.run(["push", "--yes", "--confirm-timeout", "60"]);
-    assert.is(r.code, 0, r.stdout + r.stderr);
+    pushed(project.run(["push", "--yes", "--confirm-timeout", "60"]));
     assert.is(bonding("arp_interval"), "250");
     assert.is(bonding("primary"), "fo-t2");
     assert.is(bonding("active_slave"), "fo-t2");
@@ -103,6 +114,37 @@ if (ready && local) {
     assert.match(r.stdout, /h0 : ok=1 changed=0 unreachable=0 failed=0/);
     assert.is(ifindex(), before);
   });
+  // Only inside the lab VM: the VM itself becomes the pushed host (its root is a
+  // throwaway overlay), with systemd, udev and networkd of its own. Containers
+  // have no udev, so only here does a device event start a device-bound unit.
+  if (process.env.NETGEN_IN_VM === "1") {
+    test("the VM as a host: a device-bound tc unit starts by itself when udev announces its device", async () => {
+      const sh = (command: string) => execFileSync("sh", ["-c", command], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      mkdirSync("/root/.ssh", { recursive: true, mode: 0o700 });
+      writeFileSync("/root/.ssh/authorized_keys", readFileSync(`${fleet.keyFile}.pub`), { mode: 0o600 });
+      sh("systemctl start ssh systemd-networkd && ip netns add vm-isp && ip link add up9 type veth peer name up9p netns vm-isp");
+      const dir = mkdtempSync(join(tmpdir(), "netgen-vmhost-"));
+      const vm = new Project(dir, { NETGEN_KNOWN_HOSTS: join(dir, "known_hosts") });
+      try {
+        vm.write(`netgen: 1\ndefaults: { systemd: 252, ssh: { user: root } }\nhosts:\n  vm:\n    ssh: { host: 127.0.0.1, identity: "${fleet.keyFile}", host_key: "${fleet.hostKey}" }\n    uplinks:\n      up9: { address: 10.99.0.1/30, shape: { egress: 3mbit } }\n`);
+        vm.render();
+        const r = vm.run(["push", "--yes", "--confirm-timeout", "60"]);
+        assert.is(r.code, 0, r.stdout + r.stderr);
+        assert.match(sh("tc qdisc show dev up9"), /htb 1: root/);
+        // The device goes: systemd stops the unit bound to it.
+        sh("ip link del up9");
+        await waitFor("the shaping unit to stop with its device", () => /^inactive/.test(sh("systemctl is-active netgen-shape-up9.service || true")) || undefined, 30000);
+        // The device comes back: nobody runs anything, udev and systemd start the unit.
+        sh("ip link add up9 type veth peer name up9p netns vm-isp");
+        await waitFor("udev to start the shaping unit", () => /htb 1: root/.test(sh("tc qdisc show dev up9")) || undefined, 30000);
+        assert.match(sh("tc class show dev up9"), /rate 3Mbit/);
+        assert.match(sh("systemctl is-active netgen-shape-up9.service || true"), /^active/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        sh("ip netns del vm-isp || true");
+      }
+    });
+  }
 } else if (ready) {
   test("push on a kernel with bonding, run inside the lab VM", async () => {
     const project = fileURLToPath(new URL("../..", import.meta.url));
@@ -112,7 +154,7 @@ if (ready && local) {
       const { console } = await runInVm(work, script, 15 * 60 * 1000, "systemd");
       process.stdout.write(`\n--- inside the VM:\n${console}\n`);
       assert.match(console, /(^|\n)exit 0\n?$/, "the tests inside the VM passed");
-      assert.match(console, /Passed:\s+3/);
+      assert.match(console, /Passed:\s+4/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -47,9 +47,10 @@ export async function connect(host: Host, options: ConnectOptions): Promise<Conn
       privateKey: host.ssh.identity ? readFileSync(expandHome(host.ssh.identity), "utf8") : undefined,
       agent: host.ssh.identity ? undefined : process.env.SSH_AUTH_SOCK,
       readyTimeout: options.timeoutMs,
-      // 15 s of silence before a connection counts as dead: a loaded LTE
-      // uplink (or an emulated test VM) stalls for seconds; 6 s lost hosts.
-      keepaliveInterval: 5000,
+      // 30 s of silence before a connection counts as dead: a loaded LTE
+      // uplink, a slow PAM session start (logind over D-Bus) or an emulated
+      // test VM stall for seconds; 6 s and then 15 s lost hosts in the lab VM.
+      keepaliveInterval: 10000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         const verdict = verifyHostKey(key, policy);

@@ -124,6 +124,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   conn.close();
   options.progress(host.name, "confirming over a new connection");
   let fresh: Connection | undefined;
+  const seen = { last: "" };
   try {
     while (Date.now() < deadline) {
       try {
@@ -134,7 +135,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
           result.actions = log.filter((l) => !l.startsWith("reboot-needed"));
           result.rebootNeeded = log.filter((l) => l.startsWith("reboot-needed")).map((l) => l.replace(/^reboot-needed: /, ""));
           if (rc !== "0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
-          const health = await waitHealthy(fresh, id, deadline);
+          const health = await waitHealthy(fresh, id, deadline, seen);
           if (health !== undefined) return await undo(fresh, id, result, `unhealthy after activation: ${health}`);
           // The configuration is applied: only a connection opened now proves the host is reachable with it.
           fresh.close();
@@ -150,7 +151,8 @@ export async function activate(host: Host, conn: Connection, id: string, result:
       }
       await sleep(POLL_MS);
     }
-    return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection: the host restores its previous release by itself` };
+    const lastHealth = seen.last ? ` (its last health check said: ${seen.last})` : "";
+    return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection${lastHealth}: the host restores its previous release by itself` };
   } finally {
     fresh?.close();
   }
@@ -163,13 +165,14 @@ export async function activate(host: Host, conn: Connection, id: string, result:
  */
 const untilDeadline = (deadline: number) => Math.max(1000, deadline - Date.now());
 
-async function waitHealthy(conn: Connection, id: string, deadline: number): Promise<string | undefined> {
+async function waitHealthy(conn: Connection, id: string, deadline: number, seen: { last: string }): Promise<string | undefined> {
   let last = "";
   // Give networkd and the ARP monitor a moment; a bond needs a few intervals to pick a path.
   for (let i = 0; Date.now() < deadline; i++) {
     const r = await conn.exec(`${AGENT} health ${id}`, undefined, untilDeadline(deadline));
     if (r.code === 0) return undefined;
     last = (r.stdout.trim() || r.stderr.trim() || `the health check exited ${r.code} without a word`).replace(/\n/g, "; ");
+    seen.last = last;
     if (i >= 60) break;
     await sleep(POLL_MS);
   }
