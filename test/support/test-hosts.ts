@@ -35,8 +35,9 @@ process.on("exit", () => {
   for (const clean of live) clean();
 });
 
+/** A hung command (a host that stopped answering) fails its test instead of hanging the run. */
 function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120000 });
 }
 
 /** Management links are 172.31.<base+i>.0/30; NETGEN_TEST_SUBNET moves them (two runs at once). */
@@ -125,7 +126,12 @@ function prepareHost(name: string, index: number, dir: string, publicKey: string
   mkdirSync(wants, { recursive: true });
   symlinkSync("/lib/systemd/system/ssh.service", join(wants, "ssh.service"));
   symlinkSync("/lib/systemd/system/systemd-networkd.service", join(wants, "systemd-networkd.service"));
-  // Nothing netgen may find from this machine: a clean network config.
+  // No logind sessions for SSH logins: the tests open hundreds of short
+  // sessions, and pam_systemd in a container raced logind ("Transaction for
+  // session-N.scope/start is destructive") and then left every later login
+  // hanging. A managed host needs nothing from logind.
+  const pamSession = join(root, "etc/pam.d/common-session");
+  writeFileSync(pamSession, readFileSync(pamSession, "utf8").replace(/^session\s+optional\s+pam_systemd\.so.*$/m, "# pam_systemd removed on this test host"));
   for (const d of ["etc/systemd/network", "var/lib/netgen", "etc/netgen"]) rmSync(join(root, d), { recursive: true, force: true });
   mkdirSync(join(root, "etc/systemd/network"), { recursive: true });
   const subnet = `172.31.${SUBNET_BASE + index}`;
