@@ -4,24 +4,16 @@
 // teql bundle, re-cast as balance-rr and ecmp too, must aggregate as each
 // strategy can. Its table is printed; the timing goals are reported by the lab
 // itself (an emulated VM's timers are too noisy to gate on).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type LabReport, labTable } from "../src/lab/report.js";
 import { netgen } from "./support/cli.js";
-import { command, isRoot, tierAvailable } from "./support/tier.js";
+import { command, isRoot, labVm, tierAvailable } from "./support/tier.js";
 
-const ready = tierAvailable("lab (real kernel with bonding, in a VM)", [
-  isRoot,
-  command("qemu-system-x86_64"),
-  command("iperf3"),
-  command("cpio"),
-  { what: "a distribution kernel in /boot", ok: () => existsSync("/boot") && readdirSync("/boot").some((f) => f.startsWith("vmlinuz-")) },
-  { what: "busybox", ok: () => existsSync("/bin/busybox") },
-]);
-
+const ready = tierAvailable("lab (real kernel with bonding, in a VM)", [isRoot, ...labVm, command("iperf3"), command("nft")]);
 
 const ratio = (v: number | undefined, unit: number | undefined) => (v ?? 0) / (unit || Infinity);
 

@@ -4,7 +4,7 @@
 // systemd-nspawn containers; this machine's kernel has no bonding, so the file
 // reruns itself inside the lab VM booted with systemd (see src/lab/vm.ts).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { link } from "./support/netns.js";
 import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
 import { startFleet, type TestFleet } from "./support/test-hosts.js";
-import { command, file, isRoot, tierAvailable } from "./support/tier.js";
+import { command, file, isRoot, labVm, tierAvailable } from "./support/tier.js";
 
 const kernelHasBonding = () => {
   try {
@@ -32,10 +32,7 @@ const ready = local
   ? tierAvailable("push on a kernel with bonding", [...hostsReady(), { what: "bonding in this kernel", ok: kernelHasBonding }])
   : tierAvailable("push on a kernel with bonding (in the lab VM)", [
       ...hostsReady(),
-      command("qemu-system-x86_64"),
-      command("cpio"),
-      { what: "a distribution kernel in /boot", ok: () => existsSync("/boot") && readdirSync("/boot").some((f) => f.startsWith("vmlinuz-")) },
-      { what: "busybox", ok: () => existsSync("/bin/busybox") },
+      ...labVm,
     ]);
 
 const bundle = (interval: string, primary: 0 | 1) => `bundles:

@@ -1,6 +1,7 @@
 // Tests that need root, a kernel feature or a package. On a laptop they skip,
 // loudly; under CI=true a skip is a failure.
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 
 export const SKIP_MARK = "NETGEN-TEST-SKIPPED";
 
@@ -19,6 +20,14 @@ export function tierAvailable(tier: string, checks: { what: string; ok: () => bo
   process.stderr.write(`\n${SKIP_MARK}: ${tier}: missing ${why}\n`);
   return false;
 }
+
+/** What the lab VM needs (src/lab/vm.ts): qemu, a distribution kernel, busybox and cpio for its initramfs. */
+export const labVm = [
+  command("qemu-system-x86_64"),
+  command("cpio"),
+  { what: "a distribution kernel in /boot", ok: () => existsSync("/boot") && readdirSync("/boot").some((f) => f.startsWith("vmlinuz-")) },
+  { what: "busybox", ok: () => existsSync("/bin/busybox") },
+];
 
 export const isRoot = { what: "root", ok: () => process.getuid?.() === 0 };
 
