@@ -32,6 +32,8 @@ ExecStopPost=/bin/systemctl poweroff --force --force
 const SYSTEMD_ROOT = `rm -rf /newroot/etc/systemd/system/multi-user.target.wants /newroot/etc/systemd/system/timers.target.wants /newroot/etc/systemd/system/getty.target.wants
 mkdir -p /newroot/etc/systemd/system/multi-user.target.wants
 : > /newroot/etc/fstab
+# tmpfiles' "D /tmp" would empty /tmp at boot (whiteouts in the overlay): the project may live there.
+mkdir -p /newroot/etc/tmpfiles.d; : > /newroot/etc/tmpfiles.d/tmp.conf
 cat > /newroot/etc/systemd/system/netgen-vm-run.service <<'UNIT'
 ${RUNNER}UNIT
 ln -s /etc/systemd/system/netgen-vm-run.service /newroot/etc/systemd/system/multi-user.target.wants/
