@@ -12,7 +12,8 @@ import { validateFile } from "../validate/validate.js";
 import { writeUpLayout } from "./control.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
-import { buildTopology, loadModules, separateEqualizers, startUnits, type Topology, type TopologyOptions } from "./topology.js";
+import { separateEqualizers } from "./equalizers.js";
+import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
 import { AGGREGATING, strategyVariant } from "./variants.js";
 
 export type Scenario = "failover" | "throughput";

@@ -6,7 +6,8 @@ import { contains } from "../net/address.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, End, Inventory } from "../inventory/types.js";
 import { waitFor } from "./networkd.js";
-import { inNs, type Topology } from "./topology.js";
+import { inNs } from "./shell.js";
+import type { Topology } from "./topology.js";
 
 export const PATH_RATE = "5mbit";
 const SECONDS = 8;

@@ -2,16 +2,15 @@
 // bridge between the two uplinks (the ISP: it can drop a path's packets while
 // both carriers stay up), every host running the real networkd on its rendered
 // files, with its own machine-id, its modules loaded and its sysctls applied.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostFiles } from "../render/file-set.js";
+import { giveEqualizers } from "./equalizers.js";
+import { inNs, sh } from "./shell.js";
 import { type Networkd, startNetworkd, waitFor } from "./networkd.js";
 
-export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-export const inNs = (ns: string, cmd: string, args: string[]) => sh("ip", ["netns", "exec", ns, cmd, ...args]);
 
 export interface LabHost {
   name: string;
@@ -55,50 +54,6 @@ export function loadModules(files: HostFiles[], extra: string[]): void {
 export interface TopologyOptions {
   /** Shape every path to this rate, each way, at the ISP (tc htb rate, e.g. "5mbit"). */
   pathRate?: string;
-}
-
-/** The equalizer ids a host's files attach members to ([TrivialLinkEqualizer] Id=N). */
-function teqlIds(hostFiles: HostFiles): number[] {
-  const ids = new Set<number>();
-  for (const e of hostFiles.entries) {
-    if (e.kind === "file" && e.path.endsWith(".network")) for (const m of e.content.matchAll(/^\[TrivialLinkEqualizer\][^[]*?^Id=(\d+)$/gm)) ids.add(Number(m[1]));
-  }
-  return [...ids].sort((a, b) => a - b);
-}
-
-/**
- * sch_teql's equalizers are global to the kernel: qdisc kind "teqlN" feeds
- * device teqlN wherever it is. Two lab hosts that both use teql0 would share
- * one, so the lab numbers every host's equalizers apart (deviceb's teql0 runs
- * as teql1), reloads sch_teql with one device each, and moves each device into
- * its host's namespace. A real host has its own kernel and keeps its ids.
- */
-export function separateEqualizers(files: HostFiles[]): { files: HostFiles[]; owners: string[] } {
-  const owners: string[] = [];
-  const renumbered = files.map((f) => {
-    const map = new Map(teqlIds(f).map((id) => [id, owners.push(f.host) - 1]));
-    if (map.size === 0) return f;
-    const entries = f.entries.map((e) => {
-      if (e.kind !== "file" || !/\.(network|service)$/.test(e.path)) return e;
-      const content = e.content
-        .replace(/^(\[TrivialLinkEqualizer\][^[]*?^Id=)(\d+)$/gm, (_, head: string, id: string) => `${head}${map.get(Number(id))}`)
-        .replace(/\bteql(\d+)\b/g, (_, id: string) => `teql${map.get(Number(id)) ?? id}`);
-      return { ...e, content };
-    });
-    return { host: f.host, entries };
-  });
-  return { files: renumbered, owners };
-}
-
-function giveEqualizers(owners: string[], hosts: Map<string, LabHost>): void {
-  if (owners.length === 0) return;
-  try {
-    sh("rmmod", ["sch_teql"]);
-  } catch {
-    /* not loaded */
-  }
-  sh("modprobe", ["sch_teql", `max_equalizers=${owners.length}`]);
-  owners.forEach((host, k) => sh("ip", ["link", "set", `teql${k}`, "netns", hosts.get(host)!.ns]));
 }
 
 /** The ISP's shaper: HTB at the rate, with a modest queue (100 packets) as a real line has. */
