@@ -14,8 +14,10 @@ child.stdout.on("data", (d: Buffer) => (process.stdout.write(d), (stdout += d.to
 child.stderr.on("data", (d: Buffer) => (process.stderr.write(d), (stderr += d.toString())));
 child.on("exit", (code) => {
   const clean = (stdout + stderr).replace(/\x1b\[[0-9;]*m/g, "");
-  const total = Number(/Total:\s+(\d+)/.exec(clean)?.[1] ?? 0);
-  const passed = Number(/Passed:\s+(\d+)/.exec(clean)?.[1] ?? 0);
+  // uvu's own totals come last: a test may print a nested run's (push-bond prints the VM's).
+  const last = (re: RegExp) => Number([...clean.matchAll(re)].pop()?.[1] ?? 0);
+  const total = last(/Total:\s+(\d+)/g);
+  const passed = last(/Passed:\s+(\d+)/g);
   const skipped = clean.split(SKIP_MARK).length - 1;
   const failed = total - passed;
   process.stdout.write(`\ntests: ${passed - skipped} passed, ${failed} failed, ${skipped} skipped\n`);
