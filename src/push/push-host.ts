@@ -34,7 +34,9 @@ export interface HostResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often the host is asked whether the activation finished and is healthy. */
-const POLL_MS = 150;
+const POLL_MS = 100;
+/** The exit code of the activation command when arming the rollback failed (nothing was started). */
+const ARM_FAILED = 97;
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export async function readState(conn: Connection): Promise<HostState> {
@@ -114,12 +116,15 @@ async function upload(conn: Connection, release: Release, changed: string[], own
 export async function activate(host: Host, conn: Connection, id: string, result: HostResult, options: PushOptions): Promise<HostResult> {
   options.progress(host.name, "activating");
   const tag = randomBytes(3).toString("hex");
-  const armed = await conn.exec(`${AGENT} arm ${id} ${options.confirmTimeout}`);
-  if (armed.code !== 0) throw new Error(`could not arm the rollback timer: ${(armed.stderr || armed.stdout).trim()}`);
   const deadline = Date.now() + options.confirmTimeout * 1000 - 2000;
+  // One round trip: arm the rollback, and only if that worked, start the activation.
   const start = await conn.exec(
-    `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
+    [
+      `${AGENT} arm ${id} ${options.confirmTimeout} || exit ${ARM_FAILED}`,
+      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
+    ].join("\n"),
   );
+  if (start.code === ARM_FAILED) throw new Error(`could not arm the rollback timer: ${(start.stderr || start.stdout).trim()}`);
   if (start.code !== 0) throw new Error(`could not start the activation: ${(start.stderr || start.stdout).trim()}`);
   conn.close();
   options.progress(host.name, "confirming over a new connection");
