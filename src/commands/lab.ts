@@ -2,8 +2,8 @@
 // on a real kernel and measure what users care about. This part: the failover
 // scenario (stall, loss, TCP survival, active path, return to the primary).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
@@ -60,8 +60,15 @@ function choose(args: LabArgs, inventory: Inventory): LabRequest {
 export async function lab(args: LabArgs, print: (line: string) => void): Promise<number> {
   if (process.getuid?.() !== 0) throw new ExitError("netgen lab builds network namespaces and loads modules: run it as root");
   const request = choose(args, validateFile(args.inventory));
-  // Fail now, not after a ten-minute run: the plot's folder must take a file.
-  if (args.plot !== undefined) writeFileSync(args.plot, "");
+  // Fail now, not after a ten-minute run: the plot's folder must take a file
+  // (checked without leaving one behind: a failed run writes nothing).
+  if (args.plot !== undefined) {
+    try {
+      accessSync(dirname(resolve(args.plot)), constants.W_OK);
+    } catch {
+      throw new ExitError(`--plot ${args.plot}: cannot write in ${dirname(resolve(args.plot))}: give a writable path`);
+    }
+  }
   let ran: string;
   let emulated = false;
   let result: LabResult;
@@ -82,7 +89,11 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
     result = JSON.parse(text) as LabResult;
   }
   const report: LabReport = { ran, emulated, ...result };
-  if (args.plot !== undefined) writeFileSync(args.plot, plotSvg(report.failover));
+  if (args.plot !== undefined) {
+    // Whole or not at all: written beside, then renamed into place.
+    writeFileSync(`${args.plot}.partial`, plotSvg(report.failover));
+    renameSync(`${args.plot}.partial`, args.plot);
+  }
   if (args.json) print(JSON.stringify(report, null, 2));
   else for (const line of labTable(report)) print(line);
   return 0;
