@@ -122,18 +122,27 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Exit once stdout and stderr have flushed: process.exit() right after a large
+ * write to a pipe cuts it (measured: `netgen lab --json` piped to a reader
+ * lost everything after 219,264 bytes).
+ */
+function exit(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (error: unknown) => {
     if (error instanceof InventoryError) {
       process.stderr.write(`${formatProblems(error.problems)}\n`);
-      process.exit(error.code);
+      return exit(error.code);
     }
     if (error instanceof ExitError) {
       process.stderr.write(`netgen: ${error.message.split("\n").map(visible).join("\n")}\n`);
-      process.exit(error.code);
+      return exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(3);
+    exit(3);
   },
 );
