@@ -6,7 +6,7 @@
 // Markers, an HTML comment on the line right before a ```yaml fence:
 //   <!-- invalid: MESSAGE -->  the inventory must fail, and the output must contain MESSAGE
 //   <!-- planned -->           keys of the next round: it must still fail as unknown keys
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,41 @@ test("every `$ npx netgen validate FILE` example prints exactly what the command
     }
   }
   assert.ok(examples >= 2, `expected the README's valid and invalid examples, found ${examples}`);
+});
+
+/** The lines of the README's example that follow its `$ COMMAND` line, up to the next `$ ` line. */
+function shownOutput(command: string): string[] {
+  for (const fence of fences(read("README.md"))) {
+    const lines = fence.body.split("\n");
+    const at = lines.indexOf(`$ ${command}`);
+    if (at < 0) continue;
+    const end = lines.findIndex((l, i) => i > at && l.startsWith("$ "));
+    return lines.slice(at + 1, end < 0 ? undefined : end);
+  }
+  throw new Error(`README.md shows no "$ ${command}"`);
+}
+
+test("the README's tour: the render after its edit prints what it shows, and its diff hunk is real", () => {
+  const work = join(scratch, "tour");
+  mkdirSync(join(work, "generated"), { recursive: true });
+  cpSync(join(REPO, "inventories"), join(work, "inventories"), { recursive: true });
+  // verbatimSymlinks: by default cpSync makes relative symlinks absolute, and render would rewrite them.
+  cpSync(join(REPO, "generated/prod"), join(work, "generated/prod"), { recursive: true, verbatimSymlinks: true });
+  const inventory = join(work, "inventories/prod.yaml");
+  const before = readFileSync(inventory, "utf8");
+  assert.ok(read("README.md").includes("from `100ms` to\n`200ms`"), "the README no longer describes the edit this test makes");
+  writeFileSync(inventory, before.replace("monitor: { interval: 100ms }", "monitor: { interval: 200ms }"));
+  const r = netgen(["render", "inventories/prod.yaml"], work);
+  assert.is(r.code, 0, r.stderr);
+  assert.fixture(r.stdout.trimEnd(), shownOutput("npx netgen render inventories/prod.yaml").join("\n").trimEnd());
+  // The hunk's context and '-' lines are the committed file, its context and '+' lines the new one.
+  const netdev = "prod/fo-gw/etc/systemd/network/10-netgen-bond-15-16.netdev";
+  const hunk = shownOutput("git diff generated/prod/fo-gw");
+  assert.ok(hunk.includes(`+++ b/generated/${netdev}`), "the README's diff is not of the bond's netdev");
+  const body = hunk.slice(hunk.findIndex((l) => l.startsWith("@@")) + 1);
+  const side = (drop: string) => body.filter((l) => !l.startsWith(drop)).map((l) => l.slice(1)).join("\n");
+  assert.ok(read(`generated/${netdev}`).includes(side("+")), "the README's diff: its old side is not in the committed file");
+  assert.ok(readFileSync(join(work, "generated", netdev), "utf8").includes(side("-")), "the README's diff: its new side is not what render wrote");
 });
 
 /** Rows of docs/inventory.md's key table: | `key` | implemented/planned | meaning | */
