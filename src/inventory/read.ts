@@ -20,6 +20,8 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 const int = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
 const bool = (v: unknown): boolean => v === true;
 const STRATEGIES: readonly string[] = ["failover", "balance-rr", "ecmp", "teql"];
+/** A path's own keys; every other key of a path entry is a host. */
+const PATH_KEYS: readonly string[] = ["name", "primary", "weight"];
 
 export function readInventory(file: string, data: unknown): Inventory {
   const root = obj(data);
@@ -90,9 +92,9 @@ function readBundle(name: string, raw: Obj): Bundle[] {
     const entry = obj(p);
     const uplinks = new Map<string, string>();
     for (const [key, value] of Object.entries(entry)) {
-      if (key !== "primary" && key !== "weight" && typeof value === "string") uplinks.set(key, value);
+      if (!PATH_KEYS.includes(key) && typeof value === "string") uplinks.set(key, value);
     }
-    return { index, uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
+    return { index, name: str(entry.name), uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
   });
   const interval = str(obj(raw.monitor).interval);
   return [{ name, strategy: strategy as Strategy, ends, paths, monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL, hasMonitor: raw.monitor !== undefined }];

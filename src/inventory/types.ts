@@ -58,7 +58,10 @@ export interface End {
 }
 
 export interface Path {
+  /** Position in the bundle's list: for messages only, never in a device's name or settings. */
   index: number;
+  /** Names the path's devices (`<bundle>-<name>`); else they are named from the uplinks it joins. */
+  name?: string;
   /** host name -> uplink name, for every host key in the entry. */
   uplinks: Map<string, string>;
   primary: boolean;
