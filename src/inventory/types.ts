@@ -1,6 +1,8 @@
 // The inventory as typed data, after the schema check. Optional fields are
 // absent when the user left them out *or* wrote something the schema refused
 // (then the schema has already reported it), so rules never see a wrong type.
+// An `...Text` address is canonical when it parses (see net/address.ts) and as
+// written otherwise: that form only reaches messages, never a generated file.
 import type { Cidr, Ip } from "../net/address.js";
 
 export type Strategy = "failover" | "balance-rr" | "ecmp" | "teql";
