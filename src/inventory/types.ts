@@ -60,7 +60,10 @@ export interface End {
 }
 
 export interface Path {
-  /** Position in the bundle's list: for messages only, never in a device's name or settings. */
+  /**
+   * Position in the bundle's list: for messages, and failover's default primary
+   * (the first path), never in a device's name, key or MAC.
+   */
   index: number;
   /** Names the path's devices (`<bundle>-<name>`); else they are named from the uplinks it joins. */
   name?: string;

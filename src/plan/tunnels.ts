@@ -17,6 +17,7 @@ export interface TunnelEnd {
 
 export interface Tunnel {
   bundle: string;
+  /** The path's position: for messages only (see Path.index). */
   path: number;
   name: string;
   /** The path in descriptions ("fiber", "fibre-public"): its name or its uplinks, never its position. */
