@@ -8,6 +8,7 @@ import { bundleRules } from "./rules/bundles.js";
 import { ruleContext } from "./rules/context.js";
 import { deviceRules } from "./rules/devices.js";
 import { hostRules } from "./rules/hosts.js";
+import { pathNameRules } from "./rules/path-names.js";
 import { schemaProblems } from "./schema-check.js";
 
 /** File names reach the header of every generated file: keep them plain. */
@@ -28,7 +29,7 @@ function validateLoaded(loaded: LoadedInventory): Inventory {
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...deviceRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...deviceRules(ctx));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
   return inventory;
 }
