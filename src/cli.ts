@@ -4,6 +4,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
+import { graph } from "./commands/graph.js";
 import { lab } from "./commands/lab.js";
 import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
+    .command("graph <inventory>", "draw the topology: hosts, uplinks, bundles, paths, derived MTUs and addresses (DOT on stdout, or -o FILE.svg|FILE.dot)", (y) => y.positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" }).option("o", { alias: "out", type: "string", describe: "write FILE.svg (laid out by Graphviz) or FILE.dot" }).option("bundle", { type: "string", describe: "draw only this bundle and the hosts at its ends" }), async (a) => void (code = await graph({ inventory: a.inventory, out: a.o, bundle: a.bundle }, (text) => process.stdout.write(text))))
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
