@@ -53,8 +53,26 @@ async function main(argv: string[]): Promise<number> {
       (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
-    .command("init [dir]", "write a commented starting inventory to DIR/inventories/SHAPE.yaml (never overwrites)", (y) => y.positional("dir", { type: "string", default: ".", describe: "folder of the infrastructure repository" }).option("shape", { choices: ["branch", "two-sites"] as const, default: "branch" as const, describe: "branch: N uplinks to an exit, failover; two-sites: N links, ECMP" }).option("uplinks", { type: "number", default: 2, describe: "paths of the bundle (2 to 8)" }), (a) => void (code = init({ dir: a.dir, shape: a.shape, uplinks: a.uplinks }, out)))
-    .command("graph <inventory>", "draw the topology: hosts, uplinks, bundles, paths, derived MTUs and addresses (DOT on stdout, or -o FILE.svg|FILE.dot)", (y) => y.positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" }).option("o", { alias: "out", type: "string", describe: "write FILE.svg (laid out by Graphviz) or FILE.dot" }).option("bundle", { type: "string", describe: "draw only this bundle and the hosts at its ends" }), async (a) => void (code = await graph({ inventory: a.inventory, out: a.o, bundle: a.bundle }, (text) => process.stdout.write(text))))
+    .command(
+      "init [dir]",
+      "write a commented starting inventory to DIR/inventories/SHAPE.yaml (never overwrites)",
+      (y) =>
+        y
+          .positional("dir", { type: "string", default: ".", describe: "folder of the infrastructure repository" })
+          .option("shape", { choices: ["branch", "two-sites"] as const, default: "branch" as const, describe: "branch: N uplinks to an exit, failover; two-sites: N links, ECMP" })
+          .option("uplinks", { type: "number", default: 2, describe: "paths of the bundle (2 to 8)" }),
+      (a) => void (code = init({ dir: a.dir, shape: a.shape, uplinks: a.uplinks }, out)),
+    )
+    .command(
+      "graph <inventory>",
+      "draw the topology: hosts, uplinks, bundles, paths, derived MTUs (DOT, or -o FILE.svg)",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
+          .option("o", { alias: "out", type: "string", describe: "write FILE.svg (laid out by Graphviz) or FILE.dot" })
+          .option("bundle", { type: "string", describe: "draw only this bundle and the hosts at its ends" }),
+      async (a) => void (code = await graph({ inventory: a.inventory, out: a.o, bundle: a.bundle }, (text) => process.stdout.write(text))),
+    )
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",

@@ -15,8 +15,10 @@ let work = "";
 test.before.each(() => void (work = mkdtempSync(join(tmpdir(), "netgen-install-"))));
 test.after.each(() => rmSync(work, { recursive: true, force: true }));
 
+const QUIET_NPM = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 300000, env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", ...env } });
+  const r = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 300000, env: { ...process.env, ...QUIET_NPM, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
 }
 
@@ -52,10 +54,12 @@ test("npm pack, then npm install -g --prefix DIR ./netgen-VERSION.tgz: netgen ru
   const tarball = readdirSync(work).find((f) => /^netgen-\d+\.\d+\.\d+\.tgz$/.test(f));
   assert.ok(tarball, `a tarball in ${readdirSync(work).join(", ")}`);
   const listing = run("tar", ["-tzf", join(work, tarball!)], work).stdout.split("\n");
-  for (const needed of ["package/dist/src/cli.js", "package/dist/src/render/templates.js", "package/templates/network.hbs", "package/agent/netgen-host", "package/agent/netgen-guard.service"]) {
-    assert.ok(listing.includes(needed), `${needed} in the tarball`);
+  const needed = ["dist/src/cli.js", "dist/src/render/templates.js", "templates/network.hbs", "agent/netgen-host", "agent/netgen-guard.service"];
+  for (const file of needed.map((f) => `package/${f}`)) {
+    assert.ok(listing.includes(file), `${file} in the tarball`);
   }
-  assert.not.ok(listing.some((f) => f.startsWith("package/dist/test/") || f.startsWith("package/src/") || f.startsWith("package/generated/")), "no tests, sources or rendered trees");
+  const unwanted = ["package/dist/test/", "package/src/", "package/generated/"];
+  assert.not.ok(listing.some((f) => unwanted.some((u) => f.startsWith(u))), "no tests, sources or rendered trees");
 
   const prefix = join(work, "prefix");
   const installed = run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", join(work, tarball!)], work);
