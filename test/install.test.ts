@@ -66,6 +66,15 @@ test("npm pack, then npm install -g --prefix DIR ./netgen-VERSION.tgz: netgen ru
   assert.is(installed.code, 0, installed.stderr);
   assert.ok(existsSync(join(prefix, "lib/node_modules/netgen/templates/network.hbs")));
   useFromElsewhere(prefix);
+
+  // Or pinned in the infrastructure repository itself: npx then finds the local bin and asks no registry.
+  const infra = join(work, "infra");
+  assert.is(run("npm", ["init", "-y"], infra).code, 0);
+  const dev = run("npm", ["install", "--save-dev", "--prefer-offline", join(work, tarball!)], infra);
+  assert.is(dev.code, 0, dev.stderr);
+  const npx = run("npx", ["--no-install", "netgen", "validate", "inventories/prod.yaml"], infra);
+  assert.is(npx.code, 0, npx.stderr);
+  assert.match(npx.stdout, /valid: 4 hosts/);
 });
 
 test("from a checkout: npm install -g --prefix DIR /path/to/clone links it; netgen runs from another folder", () => {
