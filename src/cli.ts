@@ -4,6 +4,8 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
+import { graph } from "./commands/graph.js";
+import { init } from "./commands/init.js";
 import { lab } from "./commands/lab.js";
 import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
@@ -51,6 +53,26 @@ async function main(argv: string[]): Promise<number> {
       (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
+    .command(
+      "init [dir]",
+      "write a commented starting inventory to DIR/inventories/SHAPE.yaml (never overwrites)",
+      (y) =>
+        y
+          .positional("dir", { type: "string", default: ".", describe: "folder of the infrastructure repository" })
+          .option("shape", { choices: ["branch", "two-sites"] as const, default: "branch" as const, describe: "branch: N uplinks to an exit, failover; two-sites: N links, ECMP" })
+          .option("uplinks", { type: "number", default: 2, describe: "paths of the bundle (2 to 8)" }),
+      (a) => void (code = init({ dir: a.dir, shape: a.shape, uplinks: a.uplinks }, out)),
+    )
+    .command(
+      "graph <inventory>",
+      "draw the topology: hosts, uplinks, bundles, paths, derived MTUs (DOT, or -o FILE.svg)",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
+          .option("o", { alias: "out", type: "string", describe: "write FILE.svg (laid out by Graphviz) or FILE.dot" })
+          .option("bundle", { type: "string", describe: "draw only this bundle and the hosts at its ends" }),
+      async (a) => void (code = await graph({ inventory: a.inventory, out: a.o, bundle: a.bundle }, (text) => process.stdout.write(text))),
+    )
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
@@ -110,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
     )
-    .demandCommand(1, "give a command: validate, render, schema, diff, push, status, rollback or lab")
+    .demandCommand(1, "give a command: init, validate, render, graph, schema, diff, push, status, rollback or lab")
     .strict()
     .help()
     .version(false)
