@@ -88,7 +88,7 @@ test("the SVG of prod.yaml names every host, uplink, bundle, path and derived va
   for (const label of ["fo-gw", "fo-exit", "devicea", "deviceb", "ssh 192.0.2.10", "intra15", "10.88.15.100/24", "via 10.88.15.1", "inet0",
     "masquerade", "shaped egress 5mbit / ingress 5mbit", "dummy0", "10.10.10.10/32", "bond-15-16", "failover: bond-15-16 (active-backup bond)",
     "failover: bond-15-16 (bridge)", "10.42.42.100/24, MTU 1462, default route", "10.42.42.200/24, MTU 1462", "teql: teql0 (link equalizer)",
-    "10.2.0.1/30, routes 10.100.100.100/32", "bond-15-16 path 1, primary", "gretap bond-15-16-t1, MTU 1462", "bond-15-16 path 2", "a-b path 2"]) {
+    "10.2.0.1/30, routes 10.100.100.100/32", "bond-15-16 path 1, primary", "gretap bond-15-16-p15, MTU 1462", "bond-15-16 path 2", "a-b path 2"]) {
     assert.ok(texts.includes(label), `SVG text has '${label}'`);
   }
   assert.not.ok(texts.includes("path 2, primary"), "only the marked path is primary");

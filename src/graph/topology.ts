@@ -109,7 +109,7 @@ function bundleEdges(bundle: Bundle, planOf: ReadonlyMap<string, HostPlan>): Bun
   const tunnelled = bundle.strategy === "failover" || bundle.strategy === "balance-rr";
   const hasPrimary = bundle.paths.some((p) => p.primary);
   const paths = bundle.paths.map((p): PathEdge => {
-    const name = tunnelName(bundle.name, p.index);
+    const name = tunnelName(bundle.name, p);
     const gretap = tunnelled ? planOf.get(a)?.netdevs.find((d) => d.name === name) : undefined;
     return {
       number: p.index + 1,
