@@ -12,6 +12,7 @@ import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError } from "./errors.js";
+import { HostKeyRefused, Unreachable } from "./push/connection.js";
 import { formatProblems, visible } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -139,7 +140,9 @@ main(hideBin(process.argv)).then(
       return exit(error.code);
     }
     if (error instanceof ExitError) {
-      process.stderr.write(`netgen: ${error.message.split("\n").map(visible).join("\n")}\n`);
+      // A command that stops at one host (rollback, or diff/status when the agent cannot be installed) says which kind of failure.
+      const kind = error instanceof Unreachable ? "unreachable: " : error instanceof HostKeyRefused ? "host key refused: " : "";
+      process.stderr.write(`netgen: ${kind}${error.message.split("\n").map(visible).join("\n")}\n`);
       return exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);

@@ -30,7 +30,7 @@ export function makeKeys(dir: string): Keys {
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -59,12 +59,12 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-/** sshd offering only the host keys of `kinds`. */
-export async function startSshd(keys: Keys, kinds: KeyKind[]): Promise<Sshd> {
+/** sshd offering only the host keys of `kinds`, with more sshd_config `options` ("Key=value"). */
+export async function startSshd(keys: Keys, kinds: KeyKind[], options: string[] = []): Promise<Sshd> {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation folder, absent until the service first ran
   const port = await freePort();
   const args = ["-D", "-e", "-f", "/dev/null", "-p", String(port), "-o", "ListenAddress=127.0.0.1", ...kinds.flatMap((k) => ["-h", keys.hostKeyFile(k)])];
-  for (const o of [`AuthorizedKeysFile=${join(keys.dir, "authorized_keys")}`, "StrictModes=no", "UsePAM=no", "PermitRootLogin=prohibit-password", `PidFile=${join(keys.dir, `sshd-${port}.pid`)}`]) args.push("-o", o);
+  for (const o of [`AuthorizedKeysFile=${join(keys.dir, "authorized_keys")}`, "StrictModes=no", "UsePAM=no", "PermitRootLogin=prohibit-password", `PidFile=${join(keys.dir, `sshd-${port}.pid`)}`, ...options]) args.push("-o", o);
   const child: ChildProcess = spawn("/usr/sbin/sshd", args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
