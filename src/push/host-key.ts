@@ -66,8 +66,9 @@ export function verifyHostKey(key: Buffer, policy: KeyPolicy): Verdict {
     const [pinnedType, pinnedBlob] = policy.pinned.split(/\s+/);
     const ok = policy.pinned.startsWith("SHA256:") ? policy.pinned === seen : pinnedType === type && pinnedBlob === blob;
     if (ok) return { ok: true };
-    const pinned = policy.pinned.startsWith("SHA256:") ? policy.pinned : `a ${pinnedType} key`;
-    return { ok: false, refusal: "changed", reason: `host key CHANGED: the inventory pins ${pinned}, the host offers ${type} ${seen}. If the host was reinstalled, update host_key: in the inventory.` };
+    const pinned = policy.pinned.startsWith("SHA256:") ? policy.pinned : "another key";
+    const otherType = pinnedType !== type && !policy.pinned.startsWith("SHA256:") ? ` and none of the pinned key's type, ${pinnedType}` : "";
+    return { ok: false, refusal: "changed", reason: `host key CHANGED: the inventory pins ${pinned}, the host offers ${type} ${seen}${otherType}. If the host was reinstalled, update host_key: in the inventory.` };
   }
   const plain = keys.filter((k) => k.marker === undefined);
   if (plain.some((k) => k.type === type && k.blob === blob)) return { ok: true };
