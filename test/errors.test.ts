@@ -18,10 +18,11 @@ const work = mkdtempSync(join(tmpdir(), "netgen-errors-"));
 const keys = makeKeys(work);
 const ready = tierAvailable("command failures against sshd", [isRoot, file("/usr/sbin/sshd"), command("ssh-keygen")]);
 execFileSync("ssh-keygen", ["-q", "-N", "a passphrase", "-t", "ed25519", "-f", join(work, "encrypted-key")]);
+execFileSync("ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-f", join(work, "unauthorised-key")]);
 let refusing: Sshd | undefined;
 
-/** A project whose one host is at `port`, logging in with `identity`, rendered. */
-function project(name: string, port: number, identity: string): string {
+/** A project whose one host is at `port`, logging in with `identity` (none: ssh-agent), rendered. */
+function project(name: string, port: number, identity: string | undefined): string {
   const dir = join(work, name);
   mkdirSync(join(dir, "inventories"), { recursive: true });
   const inventory = [
@@ -29,7 +30,7 @@ function project(name: string, port: number, identity: string): string {
     "defaults: { systemd: 252, ssh: { user: root } }",
     "hosts:",
     "  gw:",
-    `    ssh: { host: 127.0.0.1, port: ${port}, identity: "${identity}", host_key: "${keys.hostKey("ed25519")}" }`,
+    `    ssh: { host: 127.0.0.1, port: ${port},${identity === undefined ? "" : ` identity: "${identity}",`} host_key: "${keys.hostKey("ed25519")}" }`,
     "    uplinks:",
     "      wan0: { address: 10.77.0.2/24, gateway: 10.77.0.1 }",
     "",
@@ -48,17 +49,20 @@ interface Case {
   run: () => { dir: string; args: string[] };
   code: number;
   message: RegExp;
+  env?: Record<string, string>;
 }
 
 const cases: Case[] = [];
-const hostCase = (what: string, dir: () => string, code: number | ((cmd: string) => number), message: RegExp) => {
-  for (const args of HOST_COMMANDS) cases.push({ name: `${args[0]}: ${what}`, run: () => ({ dir: dir(), args }), code: typeof code === "number" ? code : code(args[0]!), message });
+const hostCase = (what: string, dir: () => string, code: number | ((command: string) => number), message: RegExp, env: Record<string, string> = {}) => {
+  for (const args of HOST_COMMANDS) cases.push({ name: `${args[0]}: ${what}`, run: () => ({ dir: dir(), args }), code: typeof code === "number" ? code : code(args[0]!), message, env });
 };
 
 let closed = "";
 let missing = "";
 let encrypted = "";
 let refused = "";
+let noKey = "";
+let unauthorised = "";
 test.before(async () => {
   if (!ready) return;
   closed = project("closed", await freePort(), keys.clientKey);
@@ -66,6 +70,8 @@ test.before(async () => {
   encrypted = project("encrypted", await freePort(), join(work, "encrypted-key"));
   refusing = await startSshd(keys, ["ed25519"], ["ForceCommand=echo this host runs nothing for netgen >&2; exit 1"]);
   refused = project("refused", refusing.port, keys.clientKey);
+  noKey = project("no-key", refusing.port, undefined);
+  unauthorised = project("unauthorised", refusing.port, join(work, "unauthorised-key"));
 });
 test.after(async () => {
   await refusing?.stop();
@@ -76,6 +82,10 @@ hostCase("host unreachable (closed port)", () => closed, 4, /127\.0\.0\.1:\d+.*(
 hostCase("identity file missing", () => missing, 1, /hosts\.gw\.ssh\.identity .*no-such-key: no such file/);
 hostCase("identity protected by a passphrase", () => encrypted, 1, /hosts\.gw\.ssh\.identity .*encrypted-key: the key is protected by a passphrase.*ssh-add/);
 // status reads the agent's state without installing it: a host that runs nothing is not in sync (2).
+// Found when the host is contacted (an inventory may name no key and push would still check the tree first):
+// push counts that host as failed (2), the one-host commands stop with 1.
+hostCase("no identity and no ssh-agent", () => noKey, (command) => (command === "push" ? 2 : 1), /hosts\.gw\.ssh has no identity and no ssh-agent is running/, { SSH_AUTH_SOCK: "" });
+hostCase("login refused", () => unauthorised, 4, /refused the login as root with the key .*unauthorised-key: is its public key in ~root\/\.ssh\/authorized_keys/);
 hostCase("the agent cannot be installed", () => refused, 2, /could not install netgen's agent: this host runs nothing for netgen|release/);
 
 const inRepo = () => {
@@ -109,7 +119,7 @@ for (const cmd of ["push", "diff", "status"]) {
 for (const c of ready ? cases : []) {
   test(c.name, () => {
     const { dir, args } = c.run();
-    const r = netgen(args, dir, { NETGEN_KNOWN_HOSTS: join(work, "known_hosts") }, 60000);
+    const r = netgen(args, dir, { NETGEN_KNOWN_HOSTS: join(work, "known_hosts"), ...c.env }, 60000);
     const said = `${r.stdout}${r.stderr}`;
     assert.not.match(said, /internal error|\n\s+at \S+ \(/, `a stack trace from netgen ${args.join(" ")}:\n${said}`);
     assert.is(r.code, c.code, `netgen ${args.join(" ")}:\n${said}`);

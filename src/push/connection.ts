@@ -79,6 +79,9 @@ export async function connect(host: Host, options: ConnectOptions): Promise<Conn
   const address = host.ssh.host;
   if (address === undefined) throw new Unreachable(`${host.name} has no ssh.host in the inventory`);
   const privateKey = loadIdentity(host);
+  if (privateKey === undefined && !process.env.SSH_AUTH_SOCK) {
+    throw new IdentityError(`hosts.${host.name}.ssh has no identity and no ssh-agent is running (SSH_AUTH_SOCK is not set): give ssh.identity, the path of a private key, or start ssh-agent and ssh-add the key`);
+  }
   const policy: KeyPolicy = { pinned: host.ssh.hostKey, host: address, port: host.ssh.port, acceptNew: options.acceptNew };
   // A fingerprint does not say its key type: each type the host offers is tried in turn.
   const triedTypes = new Set<string>();
@@ -119,7 +122,7 @@ async function connectOnce(
       username: host.ssh.user,
       privateKey,
       agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK,
-      algorithms: { serverHostKey: hostKeyAlgorithms(policy, triedTypes) as never },
+      algorithms: { serverHostKey: hostKeyAlgorithms(policy, triedTypes) },
       readyTimeout: options.timeoutMs,
       // 30 s of silence before a connection counts as dead: a loaded LTE
       // uplink, a slow PAM session start (logind over D-Bus) or an emulated
@@ -138,6 +141,10 @@ async function connectOnce(
     ssh.dispose();
     if (mismatch) return mismatch;
     if (refusal) throw new HostKeyRefused(refusal);
+    if (/authentication methods failed/.test((error as Error).message)) {
+      const key = privateKey ? `the key ${host.ssh.identity}` : "the keys in ssh-agent";
+      throw new Unreachable(`${address}:${host.ssh.port}: the host refused the login as ${host.ssh.user} with ${key}: is its public key in ~${host.ssh.user}/.ssh/authorized_keys there?`);
+    }
     throw new Unreachable(`${address}:${host.ssh.port}: ${(error as Error).message}`);
   }
   // A reset socket after connect must not crash netgen: record it, fail the next command.
