@@ -46,6 +46,8 @@ interface Case {
   acceptNew?: boolean;
   /** "ok", or the refusal's message. */
   expect: "ok" | RegExp;
+  /** Where the user's known_hosts is, below the test's folder (a file named a-file is there). */
+  userFile?: string;
   /** The user's known_hosts after the connection. */
   after?: (port: number, before: string) => string;
 }
@@ -81,6 +83,7 @@ const CASES: Case[] = [
   { name: "a line for the bare address with another key does not make it CHANGED", offers: ["ed25519"], user: () => `127.0.0.1 ${otherEd25519}\n`, expect: /unknown host key ssh-ed25519/ },
   { name: "known by another type: refused, not learnt", offers: ["ed25519"], acceptNew: true, user: (p) => line("ecdsa", p), expect: /known as ecdsa-sha2-nistp256.*offers ssh-ed25519/, after: (_, before) => before },
   { name: "unknown host refused", offers: all, expect: /unknown host key ssh-ed25519/ },
+  { name: "--accept-new with a known_hosts that cannot be written", offers: all, acceptNew: true, userFile: "a-file/known_hosts", expect: /cannot be recorded in .*a-file\/known_hosts: (ENOTDIR|EEXIST)/ },
   {
     name: "--accept-new appends after a last line without newline",
     offers: all,
@@ -106,11 +109,13 @@ for (const c of ready ? CASES : []) {
     const sshd = await startSshd(keys, c.offers);
     try {
       rmSync(userFile, { force: true });
+      writeFileSync(join(dir, "a-file"), "a file, not a folder\n");
+      process.env.NETGEN_KNOWN_HOSTS = c.userFile === undefined ? userFile : join(dir, c.userFile);
       writeFileSync(globalFile, c.global?.(sshd.port) ?? "");
       if (c.user) writeFileSync(userFile, c.user(sshd.port));
       const before = existsSync(userFile) ? readFileSync(userFile, "utf8") : "";
       // The oracle first: it must not see what netgen learns.
-      const oracle = c.pin === undefined ? openssh(c, sshd.port, dir) : undefined;
+      const oracle = c.pin === undefined && c.userFile === undefined ? openssh(c, sshd.port, dir) : undefined;
       const host = { name: "gw", ssh: { host: c.address ?? "127.0.0.1", port: sshd.port, user: "root", identity: keys.clientKey, hostKey: c.pin } } as unknown as Host;
       let outcome: string;
       try {
@@ -122,7 +127,7 @@ for (const c of ready ? CASES : []) {
         outcome = (error as Error).message;
       }
       if (c.expect === "ok") assert.is(outcome, "ok");
-      else assert.match(outcome, c.expect);
+      else assert.match(outcome, c.expect, outcome);
       if (oracle !== undefined) assert.is(oracle, c.expect === "ok" ? "ok" : "refused", `OpenSSH decides otherwise: ${oracle}`);
       if (c.after) assert.is(existsSync(userFile) ? readFileSync(userFile, "utf8") : "", c.after(sshd.port, before));
     } finally {

@@ -85,6 +85,10 @@ export function verifyHostKey(key: Buffer, policy: KeyPolicy): Verdict {
   const authority = keys.find((k) => k.marker === "cert-authority");
   const unknown = `unknown host key ${type} ${seen} for ${name}: pin it as host_key: in the inventory, add it to ${files.user}, or push with --accept-new`;
   if (!policy.acceptNew) return { ok: false, refusal: "unknown", reason: authority ? `${unknown} (${authority.where} trusts a certificate authority for it, and netgen cannot check host certificates)` : unknown };
-  appendKnownHost(files.user, name, type, blob);
+  try {
+    appendKnownHost(files.user, name, type, blob);
+  } catch (error) {
+    return { ok: false, refusal: "unknown", reason: `unknown host key ${type} ${seen} for ${name}, and it cannot be recorded in ${files.user}: ${(error as Error).message}` };
+  }
   return { ok: true, learnt: true };
 }
