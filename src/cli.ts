@@ -129,8 +129,21 @@ async function main(argv: string[]): Promise<number> {
  * lost everything after 219,264 bytes).
  */
 function exit(code: number): void {
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  process.stdout.write("", (flushError?: NodeJS.ErrnoException | null) =>
+    process.stderr.write("", () => {
+      // A reader that stopped reading (`| head`) is not a failure; a full disk under `> file` is.
+      const failed = flushError ?? stdoutError;
+      if (failed && failed.code !== "EPIPE") {
+        process.stderr.write(`netgen: could not write the output (${failed.code ?? failed.message}): what was written is incomplete\n`, () => process.exit(code === 0 ? 1 : code));
+        return;
+      }
+      process.exit(code);
+    }),
+  );
 }
+
+let stdoutError: NodeJS.ErrnoException | undefined;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => (stdoutError ??= error));
 
 main(hideBin(process.argv)).then(
   (code) => exit(code),

@@ -3,13 +3,13 @@
 // a message that says what went wrong, and never a stack trace. The hosts are
 // a closed port on 127.0.0.1 and a real sshd that refuses every command (so
 // the agent cannot be installed, and nothing is run on this machine).
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { netgen } from "./support/cli.js";
+import { CLI, netgen } from "./support/cli.js";
 import { freePort, makeKeys, type Sshd, startSshd } from "./support/sshd.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
 
@@ -126,5 +126,26 @@ for (const c of ready ? cases : []) {
     assert.match(said, c.message);
   });
 }
+
+// Not a host and not an input: the output itself. A full disk under `> file` loses the tail
+// of what netgen printed: that is a failure; a reader that stops early (`| head`) is not.
+for (const args of [["schema"], ["validate", "inventories/prod.yaml"]]) {
+  test(`${args[0]} > /dev/full: exit 1, the output said to be incomplete`, () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: inRepo(), stdio: ["ignore", full, "pipe"], encoding: "utf8", timeout: 30000 });
+      assert.is(r.status, 1, r.stderr);
+      assert.match(r.stderr, /could not write the output \(ENOSPC\): what was written is incomplete/);
+    } finally {
+      closeSync(full);
+    }
+  });
+}
+
+test("schema | true: a reader that is gone (EPIPE) is not a failure", () => {
+  const r = spawnSync("sh", ["-c", 'exec 3>&1; { "$0" "$1" schema; echo "netgen exited $?" >&3; } | true', process.execPath, CLI], { encoding: "utf8", timeout: 30000 });
+  assert.is(r.stdout, "netgen exited 0\n", r.stderr);
+  assert.not.match(r.stderr, /netgen:/);
+});
 
 test.run();
