@@ -14,6 +14,7 @@ import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError } from "./errors.js";
+import { HostKeyRefused, Unreachable } from "./push/connection.js";
 import { formatProblems, visible } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -150,8 +151,21 @@ async function main(argv: string[]): Promise<number> {
  * lost everything after 219,264 bytes).
  */
 function exit(code: number): void {
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  process.stdout.write("", (flushError?: NodeJS.ErrnoException | null) =>
+    process.stderr.write("", () => {
+      // A reader that stopped reading (`| head`) is not a failure; a full disk under `> file` is.
+      const failed = flushError ?? stdoutError;
+      if (failed && failed.code !== "EPIPE") {
+        process.stderr.write(`netgen: could not write the output (${failed.code ?? failed.message}): what was written is incomplete\n`, () => process.exit(code === 0 ? 1 : code));
+        return;
+      }
+      process.exit(code);
+    }),
+  );
 }
+
+let stdoutError: NodeJS.ErrnoException | undefined;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => (stdoutError ??= error));
 
 main(hideBin(process.argv)).then(
   (code) => exit(code),
@@ -161,7 +175,9 @@ main(hideBin(process.argv)).then(
       return exit(error.code);
     }
     if (error instanceof ExitError) {
-      process.stderr.write(`netgen: ${error.message.split("\n").map(visible).join("\n")}\n`);
+      // A command that stops at one host (rollback, or diff/status when the agent cannot be installed) says which kind of failure.
+      const kind = error instanceof Unreachable ? "unreachable: " : error instanceof HostKeyRefused ? "host key refused: " : "";
+      process.stderr.write(`netgen: ${kind}${error.message.split("\n").map(visible).join("\n")}\n`);
       return exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);

@@ -35,5 +35,12 @@ export class InventoryError extends ExitError {
   }
 }
 
+/** A host that answered but could not do what was asked (exit 2, as a failed host in push). */
+export class HostFailed extends ExitError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
 /** netgen's own bug: printed with a stack and a request to report it. */
 export class InternalError extends Error {}

@@ -13,6 +13,15 @@ const CASES: [string, string][] = [
   ["gone\n", ""],
   [Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") + "\n", Array.from({ length: 30 }, (_, i) => (i === 3 || i === 25 ? `changed ${i}` : `line ${i}`)).join("\n") + "\n"],
   ["x\ny\nz\n", "y\nz\nw\n"],
+  // The trailing newline alone changes: GNU diff shows it with "\ No newline at end of file".
+  ["a\nb\n", "a\nb"],
+  ["a\nb", "a\nb\n"],
+  ["a\nb", "a\nc"],
+  ["one\n", "one"],
+  ["", "no newline"],
+  ["no newline", ""],
+  ["x\n1\n2\n3\n4\n5\nend", "y\n1\n2\n3\n4\n5\nend"],
+  ["1\n2\n3\nend", "0\n1\n2\n3\nend"],
 ];
 
 test("unifiedDiff prints what diff -u prints", () => {
@@ -27,7 +36,7 @@ test("unifiedDiff prints what diff -u prints", () => {
       } catch (error) {
         expected = (error as { stdout: string }).stdout;
       }
-      assert.is(unifiedDiff(before, after, "A", "B"), expected);
+      assert.is(unifiedDiff(before, after, "A", "B"), expected, JSON.stringify([before, after]));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

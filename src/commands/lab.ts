@@ -2,7 +2,7 @@
 // on a real kernel and measure what users care about. This part: the failover
 // scenario (stall, loss, TCP survival, active path, return to the primary).
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../errors.js";
@@ -63,10 +63,14 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
   // Fail now, not after a ten-minute run: the plot's folder must take a file
   // (checked without leaving one behind: a failed run writes nothing).
   if (args.plot !== undefined) {
+    const folder = dirname(resolve(args.plot));
+    // access() alone says yes to root for a file where the folder should be.
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ExitError(`--plot ${args.plot}: ${folder} is not a folder: give the path of an SVG file in an existing folder`);
+    if (existsSync(args.plot) && statSync(args.plot).isDirectory()) throw new ExitError(`--plot ${args.plot}: that is a folder: give the path of an SVG file`);
     try {
-      accessSync(dirname(resolve(args.plot)), constants.W_OK);
+      accessSync(folder, constants.W_OK);
     } catch {
-      throw new ExitError(`--plot ${args.plot}: cannot write in ${dirname(resolve(args.plot))}: give a writable path`);
+      throw new ExitError(`--plot ${args.plot}: cannot write in ${folder}: give a writable path`);
     }
   }
   let ran: string;

@@ -4,7 +4,7 @@ import { basename, extname, join, relative, sep } from "node:path";
 import { ExitError } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
 import { sha256 } from "../output/manifest.js";
-import { diffTree, type RenderedTree, writeTree } from "../output/tree.js";
+import { diffTree, outputFolder, type RenderedTree, writeTree } from "../output/tree.js";
 import { planInventory } from "../plan/plan.js";
 import { renderHost } from "../render/render-host.js";
 import { closest } from "../validate/suggest.js";
@@ -45,7 +45,7 @@ export function limitHosts(inventory: Inventory, limit?: string): Set<string> | 
 
 export function render(options: RenderOptions, print: (line: string) => void): number {
   const tree = renderInventory(options.inventory, options.limit);
-  const out = options.out ?? defaultOutDir(options.inventory);
+  const out = outputFolder(options.out ?? defaultOutDir(options.inventory));
   const differences = diffTree(out, tree);
   if (options.check) {
     if (differences.length === 0) {

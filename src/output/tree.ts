@@ -1,8 +1,8 @@
 // Writing a rendered inventory to disk: generated/<inventory>/<host>/etc/...
 // Built beside the target and swapped in by rename, so an interrupted render
 // leaves the previous tree, and stale files of a host disappear with it.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, normalize, relative, resolve, sep } from "node:path";
 import { ExitError } from "../errors.js";
 import type { HostFiles } from "../render/file-set.js";
 import { hostManifest, MANIFEST, type Manifest, manifestText } from "./manifest.js";
@@ -15,11 +15,68 @@ export interface RenderedTree {
   partial: boolean;
 }
 
+/**
+ * The output folder as given with -o, checked before anything is read or
+ * written: `out/`, `out/.` and `./out` all mean `out` (the staging folder is
+ * made beside it by appending to the name), and a folder netgen cannot swap
+ * whole (the working folder or one above it) or a path through a file is refused.
+ */
+export function outputFolder(given: string): string {
+  if (given.trim() === "") throw new ExitError("-o: give the output folder's path, e.g. -o generated/prod");
+  const folder = normalize(given).replace(/(.)\/+$/, "$1");
+  const fromHere = relative(resolve(folder), process.cwd());
+  if (fromHere !== ".." && !fromHere.startsWith(`..${sep}`)) {
+    throw new ExitError(`-o ${given}: that is the working folder${fromHere === "" ? "" : " or a folder above it"}; netgen replaces its output folder whole, so give it a folder of its own, e.g. -o generated/prod`);
+  }
+  for (let up = dirname(folder); ; up = dirname(up)) {
+    if (existsSync(up) && !statSync(up).isDirectory()) throw new ExitError(`-o ${given}: ${up} is a file, not a folder: choose another output with -o`);
+    if (dirname(up) === up) break;
+  }
+  checkFolder(folder);
+  return folder;
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkFolder(outDir: string): void {
+  const stat = lstatOrUndefined(outDir);
+  if (stat !== undefined && !stat.isDirectory()) throw new ExitError(`${outDir} exists and is not a folder: choose another output with -o`);
+}
+
+/**
+ * A file netgen wrote, or undefined when there is none. Opened without
+ * blocking and checked to be a regular file: a FIFO planted in its place
+ * would hang the read forever.
+ */
+function readOwnFile(path: string, outDir: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new ExitError(`${path} cannot be read (${code}): remove ${outDir} and render again`);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new ExitError(`${path} is not a regular file: remove it (or ${outDir}) and render again`);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readManifest(outDir: string): Manifest | undefined {
   const path = join(outDir, MANIFEST);
-  if (!existsSync(path)) return undefined;
+  const text = readOwnFile(path, outDir);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    return JSON.parse(text) as Manifest;
   } catch {
     throw new ExitError(`${path} is not valid JSON: remove ${outDir} and render again`);
   }
@@ -34,9 +91,9 @@ export function nextManifest(outDir: string, tree: RenderedTree): Manifest {
 }
 
 function refuseForeign(outDir: string): void {
+  checkFolder(outDir);
   if (!existsSync(outDir)) return;
-  if (!lstatSync(outDir).isDirectory()) throw new ExitError(`${outDir} exists and is not a directory: choose another output with -o`);
-  if (readdirSync(outDir).length > 0 && !existsSync(join(outDir, MANIFEST))) {
+  if (readdirSync(outDir).length > 0 && lstatOrUndefined(join(outDir, MANIFEST)) === undefined) {
     throw new ExitError(`${outDir} is not empty and was not written by netgen (no ${MANIFEST}); netgen replaces its output folder whole, so it will not write there. Choose another folder with -o.`);
   }
 }
@@ -47,19 +104,34 @@ function writeHost(dir: string, files: HostFiles): void {
     const path = join(dir, e.path);
     const parent = dirname(path);
     if (!made.has(parent)) mkdirSync(parent, { recursive: true }), made.add(parent);
-    if (e.kind === "file") writeFileSync(path, e.content, { mode: e.mode, flag: "wx" });
+    if (e.kind === "file") writeFile(path, e.content, e.mode);
     else symlinkSync(e.target, path);
   }
 }
 
-export function writeTree(outDir: string, tree: RenderedTree): void {
+/** The mode the manifest records, whatever the umask (077 would make it 0600 and --check fail). */
+function writeFile(path: string, content: string | Buffer, mode: number): void {
+  writeFileSync(path, content, { mode, flag: "wx" });
+  chmodSync(path, mode);
+}
+
+/** The first folder of `path` that does not exist yet: removed again if the render fails. */
+function firstMissing(path: string): string | undefined {
+  let missing: string | undefined;
+  for (let up = resolve(path); !existsSync(up); up = dirname(up)) missing = up;
+  return missing;
+}
+
+export function writeTree(given: string, tree: RenderedTree): void {
+  const outDir = outputFolder(given);
   refuseForeign(outDir);
   const manifest = manifestText(nextManifest(outDir, tree));
   const staging = `${outDir}.netgen-new-${process.pid}`;
   const retired = `${outDir}.netgen-old-${process.pid}`;
+  const made = firstMissing(dirname(outDir));
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
   try {
+    mkdirSync(staging, { recursive: true });
     if (tree.partial && existsSync(outDir)) {
       // Keep every host folder that is not re-rendered, as it is.
       const rendered = new Set(tree.hosts.map((h) => h.host));
@@ -68,13 +140,18 @@ export function writeTree(outDir: string, tree: RenderedTree): void {
       }
     }
     for (const h of tree.hosts) writeHost(join(staging, h.host), h);
-    writeFileSync(join(staging, MANIFEST), manifest);
+    writeFile(join(staging, MANIFEST), manifest, 0o644);
     if (existsSync(outDir)) renameSync(outDir, retired);
     renameSync(staging, outDir);
     rmSync(retired, { recursive: true, force: true });
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (!existsSync(outDir) && existsSync(retired)) renameSync(retired, outDir);
+    if (made !== undefined && !existsSync(outDir)) rmSync(made, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EROFS" || code === "ENOSPC" || code === "EDQUOT" || code === "EPERM") {
+      throw new ExitError(`cannot write ${outDir} (${code}: ${(error as Error).message}); nothing was changed. Choose another output with -o or free the disk.`);
+    }
     throw error;
   }
 }
@@ -86,14 +163,16 @@ function copyHostFolder(from: string, to: string): void {
   else if (stat.isDirectory()) {
     mkdirSync(to, { recursive: true });
     for (const name of readdirSync(from)) copyHostFolder(join(from, name), join(to, name));
-  } else writeFileSync(to, readFileSync(from), { mode: stat.mode & 0o7777 });
+  } else if (stat.isFile()) writeFile(to, readFileSync(from), stat.mode & 0o7777);
+  else throw new ExitError(`${from} is not a file, folder or link netgen wrote: remove it and render again`);
 }
 
 /** Differences between the tree on disk and what render would write (for --check). */
-export function diffTree(outDir: string, tree: RenderedTree): string[] {
+export function diffTree(given: string, tree: RenderedTree): string[] {
+  const outDir = outputFolder(given);
   const differences: string[] = [];
   const manifest = manifestText(nextManifest(outDir, tree));
-  const onDiskManifest = existsSync(join(outDir, MANIFEST)) ? readFileSync(join(outDir, MANIFEST), "utf8") : undefined;
+  const onDiskManifest = readOwnFile(join(outDir, MANIFEST), outDir);
   if (onDiskManifest !== manifest) differences.push(`${join(outDir, MANIFEST)}: ${onDiskManifest === undefined ? "missing" : "differs"}`);
   for (const h of tree.hosts) {
     const dir = join(outDir, h.host);
@@ -126,7 +205,7 @@ function isLink(path: string): boolean {
 
 /** Every file and symlink below `dir`, as paths relative to it (symlinked folders are not followed). */
 export function listTree(dir: string, prefix = ""): string[] {
-  if (!existsSync(dir)) return [];
+  if (!lstatOrUndefined(dir)?.isDirectory()) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const rel = prefix === "" ? d.name : `${prefix}/${d.name}`;
     return d.isDirectory() ? listTree(join(dir, d.name), rel) : [rel];

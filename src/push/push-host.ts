@@ -3,6 +3,7 @@
 // connection once the host is healthy. No confirmation in time and the host
 // restores the previous release by itself.
 import { randomBytes } from "node:crypto";
+import { HostFailed } from "../errors.js";
 import type { Host } from "../inventory/types.js";
 import { AGENT, bootstrapCommand, agentScript, drift, parseState, type HostState, STATE_DIR } from "./agent.js";
 import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
@@ -41,7 +42,7 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export async function readState(conn: Connection): Promise<HostState> {
   const r = await conn.exec(bootstrapCommand(), agentScript);
-  if (r.code !== 0) throw new Error(`could not install netgen's agent: ${r.stderr.trim() || r.stdout.trim()}`);
+  if (r.code !== 0) throw new HostFailed(`could not install netgen's agent: ${r.stderr.trim() || r.stdout.trim()}`);
   return parseState(r.stdout);
 }
 

@@ -1,12 +1,13 @@
 // Which rendered tree a command works on, and whether it is still what the
 // inventory renders to (a stale tree is refused with the command that fixes it).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { defaultOutDir, limitHosts } from "../commands/render.js";
 import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";
 import { readManifest } from "../output/tree.js";
+import { loadIdentity } from "./connection.js";
 import { validateFile } from "../validate/validate.js";
 
 export interface Source {
@@ -20,7 +21,7 @@ export interface Source {
 export function resolveSource(inventoryArg: string | undefined, limit: string | undefined): Source {
   let inventoryFile = inventoryArg;
   if (inventoryFile === undefined) {
-    const rendered = existsSync("generated") ? readdirSync("generated").filter((d) => existsSync(join("generated", d, MANIFEST))) : [];
+    const rendered = existsSync("generated") && statSync("generated").isDirectory() ? readdirSync("generated").filter((d) => existsSync(join("generated", d, MANIFEST))) : [];
     if (rendered.length !== 1) {
       throw new ExitError(rendered.length === 0 ? "nothing rendered under generated/: run netgen render INVENTORY first" : `generated/ holds several inventories (${rendered.join(", ")}): name the one to use`);
     }
@@ -32,6 +33,8 @@ export function resolveSource(inventoryArg: string | undefined, limit: string | 
   if (manifest === undefined) throw new ExitError(`${outDir} has not been rendered: run netgen render ${inventoryFile}`);
   const only = limitHosts(inventory, limit);
   const hosts = inventory.hosts.filter((h) => only === undefined || only.has(h.name));
+  // A missing or passphrase-protected key is this machine's problem: said before any host is contacted.
+  for (const host of hosts) loadIdentity(host);
   const current = sha256(readFileSync(inventoryFile));
   const stale = hosts.filter((h) => manifest.hosts[h.name]?.inventorySha256 !== current).map((h) => h.name);
   if (stale.length > 0) {
