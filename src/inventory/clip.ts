@@ -7,6 +7,16 @@ export const MAX_SHOWN_VALUE = 80;
 export const MAX_MESSAGE = 1000;
 
 export function clipValues(text: string): string {
-  const clipped = text.replace(/\S{81,}/g, (word) => `${word.slice(0, MAX_SHOWN_VALUE - 20)}...(${word.length} characters)`);
+  // A plain scan: a regular expression over a 15 MB word overflows V8's stack.
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && text.charCodeAt(i) > 32) continue;
+    const word = text.slice(start, i);
+    parts.push(word.length > MAX_SHOWN_VALUE ? `${word.slice(0, MAX_SHOWN_VALUE - 20)}...(${word.length} characters)` : word);
+    if (i < text.length) parts.push(text[i]!);
+    start = i + 1;
+  }
+  const clipped = parts.join("");
   return clipped.length > MAX_MESSAGE ? `${clipped.slice(0, MAX_MESSAGE - 30)}...(${clipped.length} characters)` : clipped;
 }

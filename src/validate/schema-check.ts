@@ -80,7 +80,7 @@ function toProblem(e: ErrorObject): Problem[] {
     case "maxItems":
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}`, hint: "split it: more bundles, or more inventories" }];
     case "maxLength":
-      return [{ path, message: `${where(path)} is ${String(e.data).length} characters long; a ${title} is at most ${Number(e.params.limit)}`, hint: "shorten it" }];
+      return [{ path, message: `${where(path)} is ${String(e.data).length} characters long; netgen takes at most ${Number(e.params.limit)}`, hint: "shorten it" }];
     default:
       return [{ path, message: `${where(path)}: ${e.message ?? "is not valid"}` }];
   }
