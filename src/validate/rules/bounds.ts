@@ -58,7 +58,8 @@ export function boundWarnings(ctx: RuleContext): Problem[] {
         const bitsPerSecond = rate === undefined ? NaN : rateBits(rate);
         if (!(bitsPerSecond >= MIN_RATE_BITS && bitsPerSecond < LOW_RATE_BITS)) return [];
         const bytes = bitsPerSecond / 8;
-        return [{ path: ["hosts", host.name, "uplinks", u.name, "shape", direction], message: `${direction} rate ${rate} is ${bytes} bytes a second: a 1500-byte packet takes ${(1500 / bytes).toFixed(1)} s`, hint: "did you mean kbit or mbit? rates are bits per second" }];
+        const perSecond = `${bytes} byte${bytes === 1 ? "" : "s"} a second`;
+        return [{ path: ["hosts", host.name, "uplinks", u.name, "shape", direction], message: `${direction} rate ${rate} is ${perSecond}: a 1500-byte packet takes ${(1500 / bytes).toFixed(1)} s`, hint: "did you mean kbit or mbit? rates are bits per second" }];
       }),
     ),
   );
