@@ -35,6 +35,8 @@ const withPaths = (n: number) =>
   `netgen: 1\nhosts:\n${["gw", "exit"].map((h, k) => `  ${h}:\n    uplinks:\n${Array.from({ length: n }, (_, i) => `      u${i}: { address: 10.0.${i}.${k + 2}/24 }`).join("\n")}\n`).join("")}` +
   `bundles:\n  b1:\n    strategy: balance-rr\n    ends:\n      gw: { address: 10.42.0.1/24 }\n      exit: { address: 10.42.0.2/24 }\n    paths:\n${Array.from({ length: n }, (_, i) => `      - { gw: u${i}, exit: u${i} }`).join("\n")}\n`;
 const AMPLIFIED = `netgen: 1\nx-a: &a\n${Array.from({ length: 200 }, (_, i) => `  e${i}: { dhcp: true }`).join("\n")}\nx-b: &b [${Array(100).fill("*a").join(", ")}]\nx-c: [${Array(20).fill("*b").join(", ")}]\nhosts: {}\n`;
+/** One 64-uplink host aliased 99 times: 8 KB that rendered 12,900 files before. */
+const ALIASED_HOSTS = `netgen: 1\nhosts:\n  h0: &h\n    uplinks:\n${Array.from({ length: 64 }, (_, i) => `      e${i}: { address: 10.${i}.0.2/24, gateway: 10.${i}.0.1, shape: { egress: 5mbit } }`).join("\n")}\n${Array.from({ length: 99 }, (_, i) => `  h${i + 1}: *h`).join("\n")}\n`;
 
 const CASES: Case[] = [
   { name: "format version", edit: ["netgen: 1", "netgen: 2"], line: 1, expect: /netgen: 2 is not an inventory format.*netgen: 1/ },
@@ -133,6 +135,7 @@ const CASES: Case[] = [
   { name: ".inf", edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, mtu: .inf }"], line: 6, expect: /YAML: .inf is infinite/ },
   { name: "a list as a key", edit: ["      up2: { address: 10.0.2.2/24", "      ? [up2]\n      : { address: 10.0.2.2/24"], line: 6, expect: /YAML: a key that is a list or a mapping/ },
   { name: "aliases that expand past a million nodes", text: AMPLIFIED, line: 1, expect: /expands to more than 1,000,000 YAML nodes/ },
+  { name: "aliases that multiply the inventory", text: ALIASED_HOSTS, line: 1, expect: /aliases multiply the inventory \d+ times \([\d,]+ nodes written, [\d,]+ once expanded\); netgen allows 10 times/ },
   { name: "nested 40 levels", text: `netgen: 1\nhosts: ${"[".repeat(40)}${"]".repeat(40)}\n`, line: 2, expect: /YAML: nested more than 32 levels deep/ },
   { name: "link-local uplink (--strict)", strict: true, edit: [EXIT_UP2, "up2: { address: 169.254.2.3/16 }"], line: 10, expect: /link-local address 169.254.2.3\/16.*\(an error under --strict\)/ },
   { name: "rate of a byte a second (--strict)", strict: true, edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 8bit } }"], line: 6, expect: /egress rate 8bit is 1 byte a second.*did you mean kbit/ },
