@@ -39,7 +39,11 @@ export function addressWarnings(ctx: RuleContext): Problem[] {
   return ctx.inventory.hosts.flatMap((h) =>
     h.uplinks.flatMap((u) =>
       u.address && LINK_LOCAL.some((r) => contains(r, u.address!.ip))
-        ? [{ path: ["hosts", h.name, "uplinks", u.name, "address"], message: `uplink ${u.name} of ${h.name} has a link-local address ${u.addressText}: no router forwards it`, hint: "give the uplink its routed address" }]
+        ? [{
+          path: ["hosts", h.name, "uplinks", u.name, "address"],
+          message: `uplink ${u.name} of ${h.name} has a link-local address ${u.addressText}: no router forwards it`,
+          hint: "give the uplink its routed address",
+        }]
         : [],
     ),
   );
@@ -48,10 +52,16 @@ export function addressWarnings(ctx: RuleContext): Problem[] {
 function interfaceAddress(cidr: Cidr | undefined, path: DocPath, what: string): Problem[] {
   if (cidr === undefined) return []; // reported as unparsable elsewhere
   const reason = unusable(cidr.ip);
-  if (reason !== undefined) return [{ path, message: `${cidr.text} is ${reason}; it cannot be the address of ${what}`, hint: "use the address the interface really has on its network" }];
+  if (reason !== undefined) {
+    return [{ path, message: `${cidr.text} is ${reason}; it cannot be the address of ${what}`, hint: "use the address the interface really has on its network" }];
+  }
   const shortest = SHORTEST_PREFIX[cidr.ip.family];
   if (cidr.prefix < shortest) {
-    return [{ path, message: `${cidr.text} puts ${networkText(cidr)} on-link for ${what}: every address in it would be sent to the link directly`, hint: `use the subnet's real prefix length (at least /${shortest}), e.g. /24` }];
+    return [{
+      path,
+      message: `${cidr.text} puts ${networkText(cidr)} on-link for ${what}: every address in it would be sent to the link directly`,
+      hint: `use the subnet's real prefix length (at least /${shortest}), e.g. /24`,
+    }];
   }
   return [];
 }
@@ -64,19 +74,31 @@ function hostAddresses(host: Host): Problem[] {
     if (u.gateway === undefined) continue;
     const reason = unusable(u.gateway);
     if (reason !== undefined) {
-      problems.push({ path: [...at, "gateway"], message: `gateway ${u.gatewayText} is ${reason}`, hint: "the gateway is the router's address on the uplink's subnet" });
+      problems.push({
+        path: [...at, "gateway"],
+        message: `gateway ${u.gatewayText} is ${reason}`,
+        hint: "the gateway is the router's address on the uplink's subnet",
+      });
     } else if (u.address && contains(u.address, u.gateway) && u.address.prefix < bits(u.gateway.family) - 1) {
       const hostMask = (1n << BigInt(bits(u.gateway.family) - u.address.prefix)) - 1n;
       const network = u.gateway.value === networkOf(u.address);
       const broadcast = u.gateway.family === 4 && (u.gateway.value & hostMask) === hostMask;
       if (network || broadcast) {
-        problems.push({ path: [...at, "gateway"], message: `gateway ${u.gatewayText} is the ${network ? "network" : "broadcast"} address of ${u.name}'s subnet ${networkText(u.address)}`, hint: "the gateway is a router's own address inside the subnet, e.g. the .1" });
+        problems.push({
+          path: [...at, "gateway"],
+          message: `gateway ${u.gatewayText} is the ${network ? "network" : "broadcast"} address of ${u.name}'s subnet ${networkText(u.address)}`,
+          hint: "the gateway is a router's own address inside the subnet, e.g. the .1",
+        });
       }
     }
   }
   for (const lo of host.loopbacks) {
     const reason = lo.address && unusable(lo.address.ip);
-    if (reason) problems.push({ path: ["hosts", host.name, "loopbacks", lo.name], message: `loopback ${lo.name} holds ${lo.addressText}, which is ${reason}`, hint: "a loopback holds a routed service address, e.g. 10.10.10.10/32" });
+    if (reason) problems.push({
+      path: ["hosts", host.name, "loopbacks", lo.name],
+      message: `loopback ${lo.name} holds ${lo.addressText}, which is ${reason}`,
+      hint: "a loopback holds a routed service address, e.g. 10.10.10.10/32",
+    });
   }
   return problems;
 }
@@ -96,7 +118,11 @@ function sharedAddresses(ctx: RuleContext, host: Host): Problem[] {
     const key = `${lo.address.ip.family}/${lo.address.ip.value}`;
     const owner = seen.get(key);
     if (owner !== undefined) {
-      problems.push({ path: ["hosts", host.name, "loopbacks", lo.name], message: `loopback ${lo.name} of ${host.name} holds ${formatIp(lo.address.ip.family, lo.address.ip.value)}, which ${owner} already has`, hint: "one address, one interface: give the loopback an address of its own" });
+      problems.push({
+        path: ["hosts", host.name, "loopbacks", lo.name],
+        message: `loopback ${lo.name} of ${host.name} holds ${formatIp(lo.address.ip.family, lo.address.ip.value)}, which ${owner} already has`,
+        hint: "one address, one interface: give the loopback an address of its own",
+      });
     }
     seen.set(key, `loopback ${lo.name}`);
   }
@@ -118,15 +144,24 @@ function pathEnds(ctx: RuleContext, bundle: Bundle): Problem[] {
     if (!a?.address || !b?.address) continue;
     const at = ["bundles", bundle.name, "paths", path.index, hostB];
     if (a.address.ip.family === b.address.ip.family && a.address.ip.value === b.address.ip.value) {
-      problems.push({ path: at, message: `path ${path.index + 1} of ${bundle.name} has ${a.address.ip.text} on both ends (${hostA}'s ${a.name} and ${hostB}'s ${b.name})`, hint: `give ${hostB}'s ${b.name} its own address: the far end of a path is another machine` });
+      problems.push({
+        path: at,
+        message: `path ${path.index + 1} of ${bundle.name} has ${a.address.ip.text} on both ends (${hostA}'s ${a.name} and ${hostB}'s ${b.name})`,
+        hint: `give ${hostB}'s ${b.name} its own address: the far end of a path is another machine`,
+      });
       continue;
     }
     if (bundle.strategy !== "ecmp") continue;
     // ecmp's next hop is the far end's uplink address: it cannot be an address the near host holds.
     for (const [near, far] of [[hostA, b], [hostB, a]] as const) {
       const own = ctx.host(near);
-      const clash = own?.uplinks.find((u) => u.address?.ip.value === far.address!.ip.value && u.address.ip.family === far.address!.ip.family) ?? own?.loopbacks.find((l) => l.address?.ip.value === far.address!.ip.value && l.address.ip.family === far.address!.ip.family);
-      if (clash) problems.push({ path: ["bundles", bundle.name, "paths", path.index, far.host], message: `the next hop ${far.address!.ip.text} of path ${path.index + 1} of ${bundle.name} is ${near}'s own address (${clash.name})`, hint: `give ${far.host}'s ${far.name} an address no interface of ${near} has` });
+      const same = (cidr: Cidr | undefined) => cidr?.ip.value === far.address!.ip.value && cidr.ip.family === far.address!.ip.family;
+      const clash = own?.uplinks.find((u) => same(u.address)) ?? own?.loopbacks.find((l) => same(l.address));
+      if (clash) problems.push({
+        path: ["bundles", bundle.name, "paths", path.index, far.host],
+        message: `the next hop ${far.address!.ip.text} of path ${path.index + 1} of ${bundle.name} is ${near}'s own address (${clash.name})`,
+        hint: `give ${far.host}'s ${far.name} an address no interface of ${near} has`,
+      });
     }
   }
   return problems;
@@ -142,16 +177,30 @@ function bundleRoutes(ctx: RuleContext, bundle: Bundle): Problem[] {
       if (route.cidr === undefined) continue;
       const at = ["bundles", bundle.name, "ends", end.host, "routes", route.index];
       if (route.cidr.prefix === 0) {
-        problems.push({ path: at, message: `route ${route.text} is a default route${end.defaultRoute ? " beside default_route: true" : ""}: it would beat the uplinks' metered default`, hint: end.defaultRoute ? "remove it: default_route: true already sends the default route through the bundle" : "write default_route: true on the end that should send its default traffic through the bundle" });
+        problems.push({
+          path: at,
+          message: `route ${route.text} is a default route${end.defaultRoute ? " beside default_route: true" : ""}: it would beat the uplinks' metered default`,
+          hint: end.defaultRoute
+            ? "remove it: default_route: true already sends the default route through the bundle"
+            : "write default_route: true on the end that should send its default traffic through the bundle",
+        });
         continue;
       }
       const underlay = host?.uplinks.find((u) => u.address && overlaps(u.address, route.cidr!));
       if (underlay?.address) {
-        problems.push({ path: at, message: `route ${route.text} covers ${end.host}'s uplink ${underlay.name} (${networkText(underlay.address)}): the bundle runs over that network`, hint: "route only the networks behind the far end, never an uplink's own subnet" });
+        problems.push({
+          path: at,
+          message: `route ${route.text} covers ${end.host}'s uplink ${underlay.name} (${networkText(underlay.address)}): the bundle runs over that network`,
+          hint: "route only the networks behind the far end, never an uplink's own subnet",
+        });
         continue;
       }
       const far = peers.find((p) => contains(route.cidr!, p.ip));
-      if (far) problems.push({ path: at, message: `route ${route.text} covers ${far.ip.text}, the far end of one of ${bundle.name}'s paths: the bundle's own packets would loop into it`, hint: "route only the networks behind the far end, not its uplink addresses" });
+      if (far) problems.push({
+        path: at,
+        message: `route ${route.text} covers ${far.ip.text}, the far end of one of ${bundle.name}'s paths: the bundle's own packets would loop into it`,
+        hint: "route only the networks behind the far end, not its uplink addresses",
+      });
     }
   }
   return problems;

@@ -31,7 +31,12 @@ export function boundRules(ctx: RuleContext): Problem[] {
   for (const host of ctx.inventory.hosts) {
     const named = [...host.uplinks.map((u) => ({ name: u.name, kind: "uplinks" })), ...host.loopbacks.map((l) => ({ name: l.name, kind: "loopbacks" }))];
     for (const { name, kind } of named.filter((n) => SYSCTL_KEYWORDS.includes(n.name))) {
-      problems.push({ path: ["hosts", host.name, kind, name], at: "key", message: `'${name}' cannot name a device: net/ipv4/conf/${name}/ means ${name === "lo" ? "the loopback device" : name === "all" ? "every device" : "every new device"} to the kernel`, hint: "use the interface's real name, e.g. eth0 or enp1s0" });
+      problems.push({
+        path: ["hosts", host.name, kind, name],
+        at: "key",
+        message: `'${name}' cannot name a device: net/ipv4/conf/${name}/ means ${name === "lo" ? "the loopback device" : name === "all" ? "every device" : "every new device"} to the kernel`,
+        hint: "use the interface's real name, e.g. eth0 or enp1s0",
+      });
     }
     for (const u of host.uplinks) {
       for (const direction of ["egress", "ingress"] as const) {
@@ -39,13 +44,24 @@ export function boundRules(ctx: RuleContext): Problem[] {
         const bitsPerSecond = rate === undefined ? NaN : rateBits(rate);
         if (Number.isNaN(bitsPerSecond)) continue; // the schema reports the format
         const path = ["hosts", host.name, "uplinks", u.name, "shape", direction];
-        if (bitsPerSecond < MIN_RATE_BITS) problems.push({ path, message: `${direction} rate ${rate} is below 8bit, which tc refuses ("rate" is required) and the shaping unit fails`, hint: "write the uplink's real rate, e.g. 5mbit" });
-        if (bitsPerSecond > MAX_RATE_BITS) problems.push({ path, message: `${direction} rate ${rate} is above 4gbit: tc's default burst shrinks to nothing there (0 bytes from 8gbit)`, hint: "remove the limit (an uplink that fast needs no shaping), or use at most 4gbit" });
+        if (bitsPerSecond < MIN_RATE_BITS) {
+          const message = `${direction} rate ${rate} is below 8bit, which tc refuses ("rate" is required) and the shaping unit fails`;
+          problems.push({ path, message, hint: "write the uplink's real rate, e.g. 5mbit" });
+        }
+        if (bitsPerSecond > MAX_RATE_BITS) {
+          const message = `${direction} rate ${rate} is above 4gbit: tc's default burst shrinks to nothing there (0 bytes from 8gbit)`;
+          problems.push({ path, message, hint: "remove the limit (an uplink that fast needs no shaping), or use at most 4gbit" });
+        }
       }
     }
   }
   for (const bundle of ctx.inventory.bundles.filter((b) => SYSCTL_KEYWORDS.includes(b.name))) {
-    problems.push({ path: ["bundles", bundle.name], at: "key", message: `'${bundle.name}' cannot name a bundle: net/ipv4/conf/${bundle.name}/ is a kernel keyword, not a device`, hint: "pick another bundle name" });
+    problems.push({
+      path: ["bundles", bundle.name],
+      at: "key",
+      message: `'${bundle.name}' cannot name a bundle: net/ipv4/conf/${bundle.name}/ is a kernel keyword, not a device`,
+      hint: "pick another bundle name",
+    });
   }
   return problems;
 }
@@ -59,7 +75,11 @@ export function boundWarnings(ctx: RuleContext): Problem[] {
         if (!(bitsPerSecond >= MIN_RATE_BITS && bitsPerSecond < LOW_RATE_BITS)) return [];
         const bytes = bitsPerSecond / 8;
         const perSecond = `${bytes} byte${bytes === 1 ? "" : "s"} a second`;
-        return [{ path: ["hosts", host.name, "uplinks", u.name, "shape", direction], message: `${direction} rate ${rate} is ${perSecond}: a 1500-byte packet takes ${(1500 / bytes).toFixed(1)} s`, hint: "did you mean kbit or mbit? rates are bits per second" }];
+        return [{
+          path: ["hosts", host.name, "uplinks", u.name, "shape", direction],
+          message: `${direction} rate ${rate} is ${perSecond}: a 1500-byte packet takes ${(1500 / bytes).toFixed(1)} s`,
+          hint: "did you mean kbit or mbit? rates are bits per second",
+        }];
       }),
     ),
   );
