@@ -13,11 +13,14 @@ import { rollback } from "./commands/rollback.js";
 import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
-import { ExitError, InventoryError } from "./errors.js";
+import { ExitError, InventoryError, type LocatedProblem } from "./errors.js";
 import { HostKeyRefused, Unreachable } from "./push/connection.js";
-import { formatProblems, visible } from "./validate/report.js";
+import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** Legal but odd: said on stderr, exit 0, unless --strict makes it an error. */
+const warnings = (strict: boolean) => ({ strict, warn: (w: LocatedProblem) => process.stderr.write(`${formatProblem(w, "warning")}\n\n`) });
+const STRICT = { type: "boolean", default: false, describe: "treat warnings as errors" } as const;
 
 function positiveInt(value: number, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw new ExitError(`${flag}: give a whole number of at least 1`);
@@ -39,8 +42,8 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "validate <inventory>",
       "check an inventory: schema and semantic rules, every problem at once",
-      (y) => y.positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" }),
-      (a) => void (code = validate(a.inventory, out)),
+      (y) => y.positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" }).option("strict", STRICT),
+      (a) => void (code = validate(a.inventory, out, warnings(a.strict))),
     )
     .command(
       "render <inventory>",
@@ -50,8 +53,9 @@ async function main(argv: string[]): Promise<number> {
           .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
           .option("o", { alias: "out", type: "string", describe: "output folder (default: generated/<inventory name>)" })
           .option("check", { type: "boolean", default: false, describe: "exit 1 if the folder on disk differs from what would be rendered" })
-          .option("limit", { type: "string", describe: "only these hosts, comma separated" }),
-      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit }, out)),
+          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
+          .option("strict", STRICT),
+      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit, warnings: warnings(a.strict) }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
     .command(

@@ -14,6 +14,8 @@ interface Case {
   file?: string;
   line: number;
   expect: RegExp;
+  /** Warnings count as problems (--strict). */
+  strict?: boolean;
 }
 
 function apply(base: string, [from, to]: [string, string]): string {
@@ -21,6 +23,20 @@ function apply(base: string, [from, to]: [string, string]): string {
   if (at < 0 || base.indexOf(from, at + 1) >= 0) throw new Error(`edit must match exactly once: ${from}`);
   return base.slice(0, at) + to + base.slice(at + from.length);
 }
+
+const ECMP = LAB.replace("lo0: 10.10.10.10/32", "lo0: 10.1.0.2/32")
+  .replace("strategy: teql", "strategy: ecmp")
+  .replace("a: { address: 10.2.0.1/30, routes: [10.100.0.0/24] }", "a: { routes: [10.100.0.0/24] }")
+  .replace("b: { address: 10.2.0.2/30 }", "b: { routes: [10.10.10.10/32] }");
+const UP2 = "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }";
+const EXIT_UP2 = "up2: { address: 10.0.2.3/24 }";
+/** BASE with `n` paths (and uplinks u0.. on both hosts). */
+const withPaths = (n: number) =>
+  `netgen: 1\nhosts:\n${["gw", "exit"].map((h, k) => `  ${h}:\n    uplinks:\n${Array.from({ length: n }, (_, i) => `      u${i}: { address: 10.0.${i}.${k + 2}/24 }`).join("\n")}\n`).join("")}` +
+  `bundles:\n  b1:\n    strategy: balance-rr\n    ends:\n      gw: { address: 10.42.0.1/24 }\n      exit: { address: 10.42.0.2/24 }\n    paths:\n${Array.from({ length: n }, (_, i) => `      - { gw: u${i}, exit: u${i} }`).join("\n")}\n`;
+const AMPLIFIED = `netgen: 1\nx-a: &a\n${Array.from({ length: 200 }, (_, i) => `  e${i}: { dhcp: true }`).join("\n")}\nx-b: &b [${Array(100).fill("*a").join(", ")}]\nx-c: [${Array(20).fill("*b").join(", ")}]\nhosts: {}\n`;
+/** One 64-uplink host aliased 99 times: 8 KB that rendered 12,900 files before. */
+const ALIASED_HOSTS = `netgen: 1\nhosts:\n  h0: &h\n    uplinks:\n${Array.from({ length: 64 }, (_, i) => `      e${i}: { address: 10.${i}.0.2/24, gateway: 10.${i}.0.1, shape: { egress: 5mbit } }`).join("\n")}\n${Array.from({ length: 99 }, (_, i) => `  h${i + 1}: *h`).join("\n")}\n`;
 
 const CASES: Case[] = [
   { name: "format version", edit: ["netgen: 1", "netgen: 2"], line: 1, expect: /netgen: 2 is not an inventory format.*netgen: 1/ },
@@ -79,12 +95,56 @@ const CASES: Case[] = [
     expect: /e0 of a is a member of teql bundle ab and cannot also carry cd/,
   },
   { name: "control character in a name", edit: ["  b1:", '  "b\\u0007":'], line: 13, expect: /is not a valid bundle name/ },
+  // issue 14: accepted before, broken gateway after
+  { name: "one address on both ends of a path", edit: ["up1: { address: 10.0.1.3/24 }", "up1: { address: 10.0.1.2/24 }"], line: 19, expect: /path 1 of b1 has 10.0.1.2 on both ends.*give exit's up1 its own address/ },
+  { name: "ecmp next hop held by the host", text: ECMP, line: 21, expect: /next hop 10.1.0.2 of path 2 of ab is a's own address \(lo0\)/ },
+  { name: "loopback address twice", base: LAB, edit: ["lo0: 10.10.10.10/32", "lo0: 10.10.10.10/32\n      lo1: 10.10.10.10/32"], line: 9, expect: /loopback lo1 of a holds 10.10.10.10, which loopback lo0 already has/ },
+  { name: "loopback holds an uplink's address", base: LAB, edit: ["lo0: 10.10.10.10/32", "lo0: 10.0.0.1/32"], line: 8, expect: /holds 10.0.0.1, which uplink e0 already has/ },
+  { name: "loopback holds a bundle's address", base: LAB, edit: ["lo0: 10.10.10.10/32", "lo0: 10.2.0.1/32"], line: 8, expect: /holds 10.2.0.1, which bundle ab already has/ },
+  { name: "prefix /0", edit: ["10.0.1.2/24", "10.0.1.2/0"], line: 5, expect: /10.0.1.2\/0 puts 0.0.0.0\/0 on-link.*at least \/8/ },
+  { name: "prefix /1", edit: ["10.0.1.2/24", "10.0.1.2/1"], line: 5, expect: /10.0.1.2\/1 puts 0.0.0.0\/1 on-link/ },
+  { name: "gateway is the network address", edit: ["gateway: 10.0.1.1 }", "gateway: 10.0.1.0 }"], line: 5, expect: /gateway 10.0.1.0 is the network address of up1's subnet 10.0.1.0\/24/ },
+  { name: "gateway is the broadcast address", edit: ["gateway: 10.0.1.1 }", "gateway: 10.0.1.255 }"], line: 5, expect: /gateway 10.0.1.255 is the broadcast address of up1's subnet/ },
+  { name: "gateway is multicast", edit: ["gateway: 10.0.1.1 }", "gateway: 224.0.0.1 }"], line: 5, expect: /gateway 224.0.0.1 is a multicast address/ },
+  { name: "uplink 0.0.0.0/32", edit: [EXIT_UP2, "up2: { address: 0.0.0.0/32 }"], line: 10, expect: /0.0.0.0\/32 is in 0.0.0.0\/8.*cannot be the address of uplink up2 of exit/ },
+  { name: "uplink 255.255.255.255/32", edit: [EXIT_UP2, "up2: { address: 255.255.255.255/32 }"], line: 10, expect: /255.255.255.255\/32 is reserved \(240.0.0.0\/4/ },
+  { name: "uplink 127.0.0.2/8", edit: [EXIT_UP2, "up2: { address: 127.0.0.2/8 }"], line: 10, expect: /127.0.0.2\/8 is a loopback address/ },
+  { name: "uplink ::1/128", edit: [EXIT_UP2, 'up2: { address: "::1/128" }'], line: 10, expect: /::1\/128 is the loopback address ::1/ },
+  { name: "uplink 224.0.0.5/24", edit: [EXIT_UP2, "up2: { address: 224.0.0.5/24 }"], line: 10, expect: /224.0.0.5\/24 is a multicast address/ },
+  { name: "uplink ff02::5/64", edit: [EXIT_UP2, 'up2: { address: "ff02::5/64" }'], line: 10, expect: /ff02::5\/64 is a multicast address \(ff00::\/8\)/ },
+  { name: "uplink 240.0.0.5/24", edit: [EXIT_UP2, "up2: { address: 240.0.0.5/24 }"], line: 10, expect: /240.0.0.5\/24 is reserved/ },
+  { name: "uplink ::/128", edit: [EXIT_UP2, 'up2: { address: "::/128" }'], line: 10, expect: /::\/128 is the unspecified address/ },
+  { name: "uplink ::ffff:a00:2/120", edit: [EXIT_UP2, 'up2: { address: "::ffff:a00:2/120" }'], line: 10, expect: /is an IPv4-mapped address.*write the IPv4 address/ },
+  { name: "bundle end in 127.0.0.0/8", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: 127.42.0.2/24 }"], line: 17, expect: /127.42.0.2\/24 is a loopback address.*end exit of bundle b1/ },
+  { name: "default route beside default_route", edit: ["default_route: true }", "default_route: true, routes: [0.0.0.0/0] }"], line: 16, expect: /route 0.0.0.0\/0 is a default route beside default_route: true.*remove it/ },
+  { name: "default route as a route", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [0.0.0.0/0]"], line: 17, expect: /route 0.0.0.0\/0 is a default route: it would beat.*default_route: true/ },
+  { name: "route into the host's own uplink subnet", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.1.0.0/24]"], line: 17, expect: /route 10.1.0.0\/24 covers a's uplink e2 \(10.1.0.0\/30\)/ },
+  { name: "rate below 8bit", edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 7bit } }"], line: 6, expect: /egress rate 7bit is below 8bit, which tc refuses/ },
+  { name: "rate above 4gbit", edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { ingress: 999999999gbit } }"], line: 6, expect: /ingress rate 999999999gbit is above 4gbit.*burst/ },
+  { name: "uplink named all", edit: ["inet0: { dhcp: true, masquerade: true }", "all: { dhcp: true, masquerade: true }"], line: 11, expect: /'all' cannot name a device: net\/ipv4\/conf\/all\/ means every device/ },
+  { name: "uplink named default", edit: ["inet0: { dhcp: true, masquerade: true }", "default: { dhcp: true, masquerade: true }"], line: 11, expect: /'default' cannot name a device/ },
+  { name: "bundle named default", edit: ["  b1:", "  default:"], line: 13, expect: /'default' cannot name a bundle/ },
+  { name: "17 paths", text: withPaths(17), line: 47, expect: /bundles.b1.paths has 17 entries; netgen takes at most 16/ },
+  { name: "65 uplinks", text: withPaths(65).split("bundles:")[0]!, line: 4, expect: /hosts.gw.uplinks has 65 entries; netgen takes at most 64.*split/ },
+  { name: "1,025 routes", base: LAB, edit: ["routes: [10.100.0.0/24]", `routes: [${Array.from({ length: 1025 }, (_, i) => `10.${100 + (i >> 8)}.${i & 255}.0/24`).join(", ")}]`], line: 17, expect: /routes has 1025 entries; netgen takes at most 1,024/ },
+  { name: "10,001 hosts", text: `netgen: 1\nhosts:\n${Array.from({ length: 10001 }, (_, i) => `  h${i}: { uplinks: { e0: { dhcp: true } } }`).join("\n")}\n`, line: 2, expect: /hosts has 10001 entries; netgen takes at most 10,000/ },
+  { name: "a 100,000-character address", edit: ["10.0.1.2/24", "x".repeat(100000)], line: 5, expect: /up1.address is 100000 characters long; netgen takes at most 64/ },
+  { name: "unknown YAML tag", edit: ["strategy: failover", "strategy: !foo failover"], line: 14, expect: /YAML: unknown tag !foo.*remove the tag/ },
+  { name: "YAML tag of another type", edit: ["strategy: failover", "strategy: !!binary aGk="], line: 14, expect: /YAML: unknown tag !!binary/ },
+  { name: "1e999", edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, mtu: 1e999 }"], line: 6, expect: /YAML: 1e999 is infinite/ },
+  { name: ".inf", edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, mtu: .inf }"], line: 6, expect: /YAML: .inf is infinite/ },
+  { name: "a list as a key", edit: ["      up2: { address: 10.0.2.2/24", "      ? [up2]\n      : { address: 10.0.2.2/24"], line: 6, expect: /YAML: a key that is a list or a mapping/ },
+  { name: "aliases that expand past a million nodes", text: AMPLIFIED, line: 1, expect: /expands to more than 1,000,000 YAML nodes/ },
+  { name: "aliases that multiply the inventory", text: ALIASED_HOSTS, line: 1, expect: /aliases multiply the inventory \d+ times \([\d,]+ nodes written, [\d,]+ once expanded\); netgen allows 10 times/ },
+  { name: "nested 40 levels", text: `netgen: 1\nhosts: ${"[".repeat(40)}${"]".repeat(40)}\n`, line: 2, expect: /YAML: nested more than 32 levels deep/ },
+  { name: "link-local uplink (--strict)", strict: true, edit: [EXIT_UP2, "up2: { address: 169.254.2.3/16 }"], line: 10, expect: /link-local address 169.254.2.3\/16.*\(an error under --strict\)/ },
+  { name: "rate of a byte a second (--strict)", strict: true, edit: [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 8bit } }"], line: 6, expect: /egress rate 8bit is 1 byte a second.*did you mean kbit/ },
 ];
 
 const problemsOf = (c: Case): LocatedProblem[] => {
   const text = c.text ?? (c.edit ? apply(c.base ?? BASE, c.edit) : (c.base ?? BASE));
   try {
-    validateText(c.file ?? "case.yaml", text);
+    validateText(c.file ?? "case.yaml", text, { strict: c.strict });
   } catch (error) {
     if (error instanceof InventoryError) return error.problems;
     throw error;
@@ -116,6 +176,22 @@ test("every problem of an inventory is reported at once", () => {
   text = apply(text, ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.43.0.2/24 }"]);
   const lines = problemsOf({ name: "three", text, line: 0, expect: /./ }).map((p) => p.line);
   assert.equal(lines, [5, 17, 20]);
+});
+
+test("warnings: said, not fatal, unless strict", () => {
+  const text = apply(BASE, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 8bit } }"]);
+  const said: LocatedProblem[] = [];
+  validateText("w.yaml", text, { warn: (w) => said.push(w) });
+  assert.equal(said.map((w) => `${w.line}:${w.col} ${w.message}`), ["6:72 egress rate 8bit is 1 byte a second: a 1500-byte packet takes 1500.0 s"]);
+  assert.throws(() => validateText("w.yaml", text, { strict: true }), (e: unknown) => e instanceof InventoryError);
+});
+
+test("a long value is shown by its start and length, never whole", () => {
+  const long = "x".repeat(15 * 1024 * 1024);
+  const problems = problemsOf({ name: "long", edit: ["10.0.1.2/24", long], line: 0, expect: /./ });
+  assert.ok(problems.length >= 2);
+  for (const p of problems) assert.ok(p.message.length + (p.hint ?? "").length < 2000, `${p.message.length} characters: ${p.message.slice(0, 100)}`);
+  assert.ok(problems.some((p) => /x{59}\.\.\.\(157286\d\d characters\)/.test(p.message)), problems.map((p) => p.message).join("\n"));
 });
 
 test.run();

@@ -8,13 +8,14 @@ import { diffTree, outputFolder, type RenderedTree, writeTree } from "../output/
 import { planInventory } from "../plan/plan.js";
 import { renderHost } from "../render/render-host.js";
 import { closest } from "../validate/suggest.js";
-import { validateFile } from "../validate/validate.js";
+import { validateFile, type WarningOptions } from "../validate/validate.js";
 
 export interface RenderOptions {
   inventory: string;
   out?: string;
   check: boolean;
   limit?: string;
+  warnings?: WarningOptions;
 }
 
 export function defaultOutDir(inventory: string): string {
@@ -22,8 +23,8 @@ export function defaultOutDir(inventory: string): string {
 }
 
 /** Validate, plan and render in memory: nothing touches the disk. */
-export function renderInventory(file: string, limit?: string): RenderedTree {
-  const inventory = validateFile(file);
+export function renderInventory(file: string, limit?: string, warnings: WarningOptions = {}): RenderedTree {
+  const inventory = validateFile(file, warnings);
   const only = limitHosts(inventory, limit);
   const hosts = planInventory(inventory, only).map(renderHost);
   return { inventory: relative(process.cwd(), file).split(sep).join("/"), inventorySha256: sha256(readFileSync(file)), hosts, partial: only !== undefined };
@@ -44,7 +45,7 @@ export function limitHosts(inventory: Inventory, limit?: string): Set<string> | 
 }
 
 export function render(options: RenderOptions, print: (line: string) => void): number {
-  const tree = renderInventory(options.inventory, options.limit);
+  const tree = renderInventory(options.inventory, options.limit, options.warnings);
   const out = outputFolder(options.out ?? defaultOutDir(options.inventory));
   const differences = diffTree(out, tree);
   if (options.check) {

@@ -1,8 +1,8 @@
 // netgen validate INVENTORY
-import { validateFile } from "../validate/validate.js";
+import { validateFile, type WarningOptions } from "../validate/validate.js";
 
-export function validate(file: string, print: (line: string) => void): number {
-  const inventory = validateFile(file);
+export function validate(file: string, print: (line: string) => void, warnings: WarningOptions = {}): number {
+  const inventory = validateFile(file, warnings);
   const counts = new Map<string, number>();
   for (const b of inventory.bundles) counts.set(b.strategy, (counts.get(b.strategy) ?? 0) + 1);
   const strategies =

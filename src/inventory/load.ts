@@ -7,6 +7,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from "yaml";
 import { type DocPath, InventoryError, type LocatedProblem, type Problem } from "../errors.js";
+import { clipValues } from "./clip.js";
+import { nodeProblems } from "./nodes.js";
 
 /** Larger inventories are refused before parsing: 10,000 hosts take about 3 MB. */
 export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
@@ -43,12 +45,15 @@ export function parseInventory(file: string, text: string): LoadedInventory {
   const located = (offset: number, problem: Problem): LocatedProblem => {
     const { line, col } = lineCounter.linePos(Math.min(Math.max(offset, 0), text.length));
     const sourceLine = text.split("\n", line)[line - 1] ?? "";
-    return { ...problem, file, line, col, sourceLine: sourceLine.replace(/\r$/, "") };
+    const hint = problem.hint === undefined ? {} : { hint: clipValues(problem.hint) };
+    return { ...problem, message: clipValues(problem.message), ...hint, file, line, col, sourceLine: sourceLine.replace(/\r$/, "") };
   };
   const syntax = [...doc.errors].map((e) =>
     located(e.pos[0], { path: [], message: `YAML: ${e.message.split("\n")[0]}`, hint: "fix the YAML syntax at this point" }),
   );
   if (syntax.length === 0) syntax.push(...duplicateKeys(doc).map(({ offset, problem }) => located(offset, problem)));
+  // Checked on the syntax tree, before toJS() expands a single alias.
+  if (syntax.length === 0) syntax.push(...nodeProblems(doc, text).map(({ offset, problem }) => located(offset, problem)));
   if (syntax.length > 0) throw new InventoryError(syntax);
   let data: unknown;
   try {

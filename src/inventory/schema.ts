@@ -10,6 +10,18 @@ export const PATH_NAME = "^[a-z0-9]{1,6}$";
 export const RATE = "^[1-9][0-9]{0,8}(kbit|mbit|gbit|bit)$";
 export const INTERVAL = "^[1-9][0-9]{0,5}(ms|s)$";
 
+// Bounds on what an inventory controls: each one far above a real fleet and
+// low enough that validating, planning and rendering stay in seconds.
+export const MAX_HOSTS = 10000;
+export const MAX_BUNDLES = 10000;
+export const MAX_UPLINKS_PER_HOST = 64;
+export const MAX_LOOPBACKS_PER_HOST = 256;
+/** Paths per bundle: tunnels in one bond, next hops in one multipath route. */
+export const MAX_PATHS = 16;
+export const MAX_ROUTES_PER_END = 1024;
+/** The longest address with prefix is an IPv6 one of 43 characters. */
+const MAX_ADDRESS_LENGTH = 64;
+
 const hostName = { pattern: HOST_NAME, title: "host name", description: "lowercase letters, digits and '-', at most 63 characters" };
 const bundleName = { pattern: BUNDLE_NAME, title: "bundle name", description: "lowercase letters, digits and '-', at most 15 characters: it names a network device" };
 const ifaceName = { pattern: IFACE_NAME, title: "interface name", description: "letters, digits, '_', '.', '-', at most 15 characters" };
@@ -22,7 +34,7 @@ const systemd = {
   maximum: 257,
   description: "the oldest systemd-networkd version the host runs (249..257); netgen emits directives that version understands",
 };
-const address = { type: "string", title: "address with prefix", description: "an address with its prefix length, e.g. 10.88.15.100/24" };
+const address = { type: "string", title: "address with prefix", maxLength: MAX_ADDRESS_LENGTH, description: "an address with its prefix length, e.g. 10.88.15.100/24" };
 const rate = { type: "string", title: "rate", pattern: RATE, description: "a tc rate such as 5mbit, 512kbit, 1gbit" };
 
 const uplink = {
@@ -32,7 +44,7 @@ const uplink = {
   additionalProperties: false,
   properties: {
     address,
-    gateway: { type: "string", title: "gateway", description: "the next hop for the internet on this uplink, inside its subnet" },
+    gateway: { type: "string", title: "gateway", maxLength: MAX_ADDRESS_LENGTH, description: "the next hop for the internet on this uplink, inside its subnet" },
     dhcp: { type: "boolean", title: "dhcp", description: "take the address from DHCPv4" },
     masquerade: { type: "boolean", title: "masquerade", description: "traffic from this host's bundles leaves this uplink with the uplink's address (NAT)" },
     mtu: { type: "integer", title: "MTU", minimum: 576, maximum: 9216, description: "the uplink's MTU (default 1500); tunnel MTUs are derived from it" },
@@ -54,7 +66,7 @@ const end = {
   properties: {
     address,
     default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over" },
-    routes: { type: "array", title: "routes", items: { type: "string", title: "destination prefix" }, description: "prefixes reached through the bundle" },
+    routes: { type: "array", title: "routes", maxItems: MAX_ROUTES_PER_END, items: { type: "string", title: "destination prefix", maxLength: MAX_ADDRESS_LENGTH }, description: "prefixes reached through the bundle" },
   },
 };
 
@@ -86,7 +98,7 @@ const bundle = {
       additionalProperties: end,
       description: "the two hosts joined by the bundle",
     },
-    paths: { type: "array", title: "paths", minItems: 2, items: path, description: "at least two paths; one entry per path" },
+    paths: { type: "array", title: "paths", minItems: 2, maxItems: MAX_PATHS, items: path, description: "at least two paths; one entry per path" },
     monitor: {
       type: "object",
       title: "monitor",
@@ -112,6 +124,7 @@ const host = {
         host_key: {
           type: "string",
           title: "host key",
+          maxLength: 16384,
           pattern: "^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}$|^SHA256:[A-Za-z0-9+/]{43}$",
           description: "the pinned host key ('ssh-ed25519 AAAA...') or its fingerprint ('SHA256:...')",
         },
@@ -120,12 +133,13 @@ const host = {
         port: sshPort,
       },
     },
-    uplinks: { type: "object", title: "uplinks", minProperties: 1, propertyNames: ifaceName, additionalProperties: uplink },
+    uplinks: { type: "object", title: "uplinks", minProperties: 1, maxProperties: MAX_UPLINKS_PER_HOST, propertyNames: ifaceName, additionalProperties: uplink },
     loopbacks: {
       type: "object",
       title: "loopbacks",
+      maxProperties: MAX_LOOPBACKS_PER_HOST,
       propertyNames: ifaceName,
-      additionalProperties: { type: "string", title: "loopback address", description: "a /32 or /128 service address" },
+      additionalProperties: { type: "string", title: "loopback address", maxLength: MAX_ADDRESS_LENGTH, description: "a /32 or /128 service address" },
     },
   },
 };
@@ -145,7 +159,7 @@ export const inventorySchema = {
       additionalProperties: false,
       properties: { systemd, ssh: { type: "object", title: "ssh", additionalProperties: false, properties: { user: sshUser, port: sshPort } } },
     },
-    hosts: { type: "object", title: "hosts", minProperties: 1, propertyNames: hostName, additionalProperties: host },
-    bundles: { type: "object", title: "bundles", propertyNames: bundleName, additionalProperties: bundle },
+    hosts: { type: "object", title: "hosts", minProperties: 1, maxProperties: MAX_HOSTS, propertyNames: hostName, additionalProperties: host },
+    bundles: { type: "object", title: "bundles", maxProperties: MAX_BUNDLES, propertyNames: bundleName, additionalProperties: bundle },
   },
 } as const;

@@ -10,8 +10,8 @@ export function visible(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-export function formatProblem(p: LocatedProblem): string {
-  const lines = [`${visible(p.file)}:${p.line}:${p.col}: error: ${visible(p.message)}`];
+export function formatProblem(p: LocatedProblem, severity: "error" | "warning" = "error"): string {
+  const lines = [`${visible(p.file)}:${p.line}:${p.col}: ${severity}: ${visible(p.message)}`];
   if (p.sourceLine !== "") {
     const gutter = String(p.line).length;
     const shown = p.sourceLine.length > 160 ? `${p.sourceLine.slice(0, 157)}...` : p.sourceLine;
@@ -24,5 +24,5 @@ export function formatProblem(p: LocatedProblem): string {
 
 export function formatProblems(problems: LocatedProblem[]): string {
   const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was written.`;
-  return `${problems.map(formatProblem).join("\n\n")}\n\n${count}`;
+  return `${problems.map((p) => formatProblem(p)).join("\n\n")}\n\n${count}`;
 }

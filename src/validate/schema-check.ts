@@ -28,6 +28,7 @@ function where(path: DocPath): string {
 }
 
 function show(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value); // JSON would say null
   const text = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -71,10 +72,15 @@ function toProblem(e: ErrorObject): Problem[] {
     case "minimum":
     case "maximum":
       return [{ path, message: `${where(path)} is ${show(e.data)}, outside ${rangeOf(e.parentSchema)}${described}` }];
-    case "minProperties":
     case "maxProperties":
-    case "minItems":
+      if (Number(e.params.limit) !== 2) return [{ path, message: `${where(path)} ${sizeMessage(e)}`, hint: "split it: more bundles, or more inventories" }];
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
+    case "minProperties":
+      return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
+    case "maxItems":
+      return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}`, hint: "split it: more bundles, or more inventories" }];
+    case "maxLength":
+      return [{ path, message: `${where(path)} is ${String(e.data).length} characters long; netgen takes at most ${Number(e.params.limit)}`, hint: "shorten it" }];
     default:
       return [{ path, message: `${where(path)}: ${e.message ?? "is not valid"}` }];
   }
@@ -91,7 +97,9 @@ function sizeMessage(e: ErrorObject): string {
     case "minProperties":
       return limit === 2 ? "must name exactly two hosts" : `needs at least ${limit} entr${limit === 1 ? "y" : "ies"}`;
     case "maxProperties":
-      return "must name exactly two hosts";
+      return limit === 2 ? "must name exactly two hosts" : `has ${Object.keys(e.data as object).length} entries; netgen takes at most ${limit.toLocaleString("en")}`;
+    case "maxItems":
+      return `has ${(e.data as unknown[]).length} entries; netgen takes at most ${limit.toLocaleString("en")}`;
     default:
       return `needs at least ${limit} entries`;
   }

@@ -4,6 +4,8 @@ import { InventoryError, type LocatedProblem, type Problem } from "../errors.js"
 import { loadInventory, parseInventory, type LoadedInventory } from "../inventory/load.js";
 import { readInventory } from "../inventory/read.js";
 import type { Inventory } from "../inventory/types.js";
+import { addressRules, addressWarnings } from "./rules/addresses.js";
+import { boundRules, boundWarnings } from "./rules/bounds.js";
 import { bundleRules } from "./rules/bundles.js";
 import { ruleContext } from "./rules/context.js";
 import { deviceRules } from "./rules/devices.js";
@@ -14,23 +16,33 @@ import { schemaProblems } from "./schema-check.js";
 /** File names reach the header of every generated file: keep them plain. */
 const INVENTORY_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
 
-export function validateFile(file: string): Inventory {
-  return validateLoaded(loadInventory(file));
+/** What to do with what is legal but odd: by default nothing is said. */
+export interface WarningOptions {
+  /** Warnings are problems: exit 1, nothing written (`--strict`). */
+  strict?: boolean;
+  warn?: (warning: LocatedProblem) => void;
 }
 
-export function validateText(file: string, text: string): Inventory {
-  return validateLoaded(parseInventory(file, text));
+export function validateFile(file: string, options: WarningOptions = {}): Inventory {
+  return validateLoaded(loadInventory(file), options);
 }
 
-function validateLoaded(loaded: LoadedInventory): Inventory {
+export function validateText(file: string, text: string, options: WarningOptions = {}): Inventory {
+  return validateLoaded(parseInventory(file, text), options);
+}
+
+function validateLoaded(loaded: LoadedInventory, options: WarningOptions): Inventory {
   const problems: Problem[] = [...schemaProblems(loaded.data)];
   if (!INVENTORY_FILE_NAME.test(basename(loaded.file))) {
     problems.push({ path: [], message: `the inventory's file name '${basename(loaded.file)}' goes into every generated file's header and names the output folder`, hint: "name it with letters, digits, '.', '_', '-' and end it in .yaml" });
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...deviceRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...deviceRules(ctx), ...addressRules(ctx), ...boundRules(ctx));
+  const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx)];
+  if (options.strict) problems.push(...warnings.map((w) => ({ ...w, message: `${w.message} (an error under --strict)` })));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
+  for (const w of sortProblems(warnings.map(loaded.locate))) options.warn?.(w);
   return inventory;
 }
 
