@@ -14,6 +14,7 @@ const WANTS = "etc/systemd/system/sys-subsystem-net-devices-eth\\x2d1.device.wan
 const R1: Tree = {
   "etc/netgen/a.nft": "a1\n",
   "etc/netgen/b.nft": "b1\n",
+  "etc/sysctl.d/60-netgen.conf": "net.ipv4.ip_forward = 1\n",
   "etc/systemd/network/10-netgen-eth-1.network": "[Match]\nName=eth-1\n",
   "etc/systemd/system/netgen-shape-eth-1.service": "[Unit]\n",
   [`${WANTS}/netgen-shape-eth-1.service`]: { link: "../netgen-shape-eth-1.service" },
@@ -21,6 +22,7 @@ const R1: Tree = {
 const R2: Tree = {
   "etc/netgen/a.nft": "a2\n",
   "etc/netgen/c.nft": "c2\n",
+  "etc/sysctl.d/60-netgen.conf": "net.ipv4.ip_forward = 1\nnet.ipv4.fib_multipath_hash_policy = 1\n",
   "etc/systemd/network/10-netgen-eth-1.network": "[Match]\nName=eth-1\n[Network]\nAddress=10.0.0.1/24\n",
   "etc/systemd/network/10-netgen-br0.netdev": "[NetDev]\nName=br0\nKind=bridge\n",
   "etc/systemd/system/netgen-shape-eth-2.service": "[Unit]\n",
@@ -30,7 +32,7 @@ const TREES: Record<string, Tree> = { r1: R1, r2: R2 };
 
 /** Every step a switch passes, and the steps around it in each verb. */
 const SWITCH = ["journal", "remove", "write", "files-done", "current", "links", "journal-cleared"];
-const ACTIVATE = ["locked", "activate-start", ...SWITCH, "reloaded"];
+const ACTIVATE = ["locked", "activate-start", ...SWITCH, "reloaded", "sysctl-saved"];
 const EXPIRE = [...ACTIVATE, "expire-activated"];
 const BOOT = ["locked", ...SWITCH, "boot-switched"];
 
@@ -63,6 +65,7 @@ for (const restart of ["expire", "boot"] as const) {
       crash(["activate", "r2"], step, "activate");
       host.ok(...(restart === "expire" ? ["expire", "r2"] : ["boot"]));
       assertOn("r1", `killed at ${step}, ${restart}`);
+      if (restart === "expire") assert.is(host.sysctl("net/ipv4/fib_multipath_hash_policy"), "0", "the unconfirmed release's sysctl undone");
     });
   }
 }

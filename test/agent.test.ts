@@ -140,4 +140,26 @@ test("the agent owns exactly the paths the controller owns", () => {
   }
 });
 
+test("a rollback sets every sysctl back to its value from before netgen set it", () => {
+  const h = new ScratchHost(join(work, "scratch"));
+  const SYSCTL = "etc/sysctl.d/60-netgen.conf";
+  mkdirSync(join(h.sys, "net/ipv4"), { recursive: true });
+  writeFileSync(join(h.sys, "net/ipv4/ip_forward"), "0\n");
+  writeFileSync(join(h.sys, "net/ipv4/fib_multipath_hash_policy"), "0\n");
+  h.release("r1", { [NET]: "[Match]\n", [SYSCTL]: "net.ipv4.ip_forward = 1\n" });
+  h.release("r2", { [NET]: "[Match]\n", [SYSCTL]: "net.ipv4.ip_forward = 1\nnet.ipv4.fib_multipath_hash_policy = 1\n" });
+  h.release("r3", { [NET]: "[Match]\n" });
+  const sysctl = (key: string) => readFileSync(join(h.sys, key), "utf8").trim();
+  h.ok("activate", "r1");
+  assert.is(sysctl("net/ipv4/ip_forward"), "1");
+  h.ok("arm", "r2", "30");
+  h.ok("activate", "r2");
+  assert.is(sysctl("net/ipv4/fib_multipath_hash_policy"), "1");
+  h.ok("expire", "r2");
+  assert.is(sysctl("net/ipv4/fib_multipath_hash_policy"), "0", "the unconfirmed release's sysctl undone");
+  assert.is(sysctl("net/ipv4/ip_forward"), "1", "the previous release's sysctl kept");
+  h.ok("activate", "r3");
+  assert.is(sysctl("net/ipv4/ip_forward"), "0", "netgen's sysctl file gone: the value from before netgen");
+});
+
 test.run();

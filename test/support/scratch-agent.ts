@@ -17,6 +17,7 @@ export type Tree = Record<string, string | { link: string }>;
 export class ScratchHost {
   readonly root: string;
   readonly state: string;
+  readonly sys: string;
   private readonly bin: string;
 
   constructor(readonly work = mkdtempSync(join(tmpdir(), "netgen-agent-"))) {
@@ -29,6 +30,11 @@ export class ScratchHost {
     mkdirSync(this.bin);
     for (const tool of ["systemctl", "networkctl", "systemd-run", "logger"]) this.shim(tool, "exit 0");
     this.shim("ip", "exit 1"); // no network device exists on a scratch root
+    // The kernel's sysctls are files under `sys`; applying a sysctl.d file writes them there.
+    this.sys = join(work, "sys");
+    mkdirSync(join(this.sys, "net/ipv4"), { recursive: true });
+    for (const key of ["ip_forward", "fib_multipath_hash_policy"]) writeFileSync(join(this.sys, "net/ipv4", key), "0\n");
+    this.shim("systemd-sysctl", `sed -n 's/^ *\\([^#=]*[^ #=]\\) *= *\\(.*\\)$/\\1 \\2/p' "$1" | while read -r k v; do printf '%s\\n' "$v" > "${this.sys}/$(echo "$k" | tr . /)"; done`);
   }
 
   private shim(name: string, body: string): void {
@@ -54,7 +60,7 @@ export class ScratchHost {
   }
 
   private env(crashAt?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NETGEN_ROOT: this.root, NETGEN_STATE: this.state, PATH: `${this.bin}:${process.env.PATH}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, NETGEN_ROOT: this.root, NETGEN_STATE: this.state, NETGEN_SYSCTL_ROOT: this.sys, NETGEN_SYSCTL_APPLY: join(this.bin, "systemd-sysctl"), PATH: `${this.bin}:${process.env.PATH}` };
     if (crashAt) env.NETGEN_CRASH_AT = crashAt;
     else delete env.NETGEN_CRASH_AT;
     return env;
@@ -93,6 +99,10 @@ export class ScratchHost {
     };
     walk("");
     return out;
+  }
+
+  sysctl(key: string): string {
+    return readFileSync(join(this.sys, key), "utf8").trim();
   }
 
   link(name: "current" | "previous"): string {
