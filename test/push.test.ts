@@ -256,6 +256,9 @@ if (ready) {
 
   test("the same inventory under another file name: every file's header changes, no device is recreated", () => {
     const h0 = fleet.hosts[0]!;
+    project.write(base()); // shaped with ingress: an ifb device netgen's netdev file makes
+    project.render();
+    assert.is(project.run(["push", "--yes", "--limit", "h0"]).code, 0);
     const indexes = () => fleet.ssh(h0, "ip -o link show | cut -d: -f1,2 | sort");
     const before = indexes();
     assert.match(before, /ifb-up0/, "a netdev netgen made is there");
