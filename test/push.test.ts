@@ -1,6 +1,6 @@
 // netgen push/diff/status/rollback against real hosts: systemd-nspawn
 // containers with systemd as PID 1, OpenSSH and systemd-networkd.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -121,6 +121,47 @@ if (ready) {
     const f = project.run(["push", "--yes", "--force"]);
     assert.is(f.code, 0, f.stdout + f.stderr);
     assert.not.match(fleet.ssh(fleet.hosts[1]!, "cat /etc/systemd/network/10-netgen-up1.network"), /edited by hand/);
+    assert.match(fleet.ssh(fleet.hosts[1]!, "cat /var/lib/netgen/backup/*/etc/systemd/network/10-netgen-up1.network"), /edited by hand/, "--force kept what it overwrote");
+  });
+
+  test("diff, status and push --dry-run change nothing on the host, and show its text escaped", () => {
+    const h1 = fleet.hosts[1]!;
+    fleet.ssh(h1, "printf '# \\033[2J\\033]0;owned\\007\\n' >> /etc/systemd/network/10-netgen-up1.network; rm -rf /var/lib/netgen/agent");
+    const look = "find /var/lib/netgen /etc/systemd/system -printf '%p %s %T@\\n' | sort; systemctl show -p ActiveEnterTimestamp netgen-guard.service";
+    const before = fleet.ssh(h1, look);
+    const d = project.run(["diff", "--limit", "h1"]);
+    assert.is(d.code, 2, d.stdout + d.stderr);
+    assert.ok(d.stdout.includes("\\x1b[2J\\x1b]0;owned\\x07"), d.stdout);
+    assert.not.ok(/[\x00-\x08\x0b-\x1f]/.test(d.stdout), "no control character reaches the terminal");
+    assert.is(project.run(["status", "--limit", "h1"]).code, 2);
+    assert.is(project.run(["push", "--yes", "--dry-run", "--limit", "h1", "--force"]).code, 0);
+    assert.is(fleet.ssh(h1, look), before, "the agent was not installed, nothing written");
+    assert.is(project.run(["push", "--yes", "--force", "--limit", "h1"]).code, 0);
+    assert.ok(consistent(1));
+  });
+
+  test("a push killed while the host activates, pushed again at once: the pending release is confirmed, not called in sync", async () => {
+    project.write(base("{ address: 10.90.0.1/30, shape: { egress: 5mbit, ingress: 9mbit } }"));
+    project.render();
+    const child = spawnNetgen(project, ["push", "--yes", "--limit", "h0", "--confirm-timeout", "10"]);
+    await new Promise<void>((resolve) => {
+      child.stderr!.on("data", (d: Buffer) => {
+        if (d.toString().includes("h0 : confirming")) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.on("exit", () => resolve());
+    });
+    assert.match(state(0), /^pending /m, "killed with the release pending");
+    const again = project.run(["push", "--yes", "--limit", "h0", "--json"]);
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { hosts: { outcome: string }[] }).hosts.map((h) => h.outcome), ["changed"]);
+    assert.not.match(state(0), /^pending /m, "confirmed");
+    const id = release(0);
+    await new Promise((res) => setTimeout(res, 12000));
+    assert.is(release(0), id, "no rollback once the first push's timer would have fired");
+    assert.match(project.run(["status", "--limit", "h0"]).stdout, /\(as rendered\)/);
   });
 
   test("a removed bundle and shaping: files pruned, routes and the ifb device gone", () => {
@@ -213,6 +254,61 @@ if (ready) {
     }
   });
 
+  test("the same inventory under another file name: every file's header changes, no device is recreated", () => {
+    const h0 = fleet.hosts[0]!;
+    project.write(base()); // shaped with ingress: an ifb device netgen's netdev file makes
+    project.render();
+    assert.is(project.run(["push", "--yes", "--limit", "h0"]).code, 0);
+    const indexes = () => fleet.ssh(h0, "ip -o link show | cut -d: -f1,2 | sort");
+    const before = indexes();
+    assert.match(before, /ifb-up0/, "a netdev netgen made is there");
+    const lab = readFileSync(join(project.dir, "inventories/lab.yaml"), "utf8");
+    try {
+      writeFileSync(join(project.dir, "inventories/site.yaml"), lab);
+      assert.is(project.run(["render", "inventories/site.yaml"]).code, 0);
+      const r = project.run(["push", "inventories/site.yaml", "--yes", "--limit", "h0"]);
+      assert.is(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /h0 +: ok=1 changed=[1-9]/, "every file changed (its header names the inventory)");
+      assert.is(indexes(), before, "every device kept its ifindex");
+      assert.is(project.run(["push", "inventories/lab.yaml", "--yes", "--limit", "h0"]).code, 0);
+      assert.is(indexes(), before);
+    } finally {
+      rmSync(join(project.dir, "inventories/site.yaml"), { force: true });
+      rmSync(join(project.dir, "generated/site"), { recursive: true, force: true });
+    }
+  });
+
+  test("a reboot before confirmation: the guard restores the previous release before networkd starts and systemd keeps none of its units", async () => {
+    const h0 = fleet.hosts[0]!;
+    project.write(base("{ address: 10.90.0.1/30, shape: { egress: 5mbit, ingress: 9mbit } }"));
+    project.render();
+    assert.is(project.run(["push", "--yes", "--limit", "h0"]).code, 0);
+    const before = release(0);
+    project.write(base("{ address: 10.90.0.1/30, shape: { egress: 4mbit, ingress: 9mbit } }"));
+    project.render();
+    const child = spawnNetgen(project, ["push", "--yes", "--limit", "h0", "--confirm-timeout", "120"]);
+    await new Promise<void>((resolve) => {
+      child.stderr!.on("data", (d: Buffer) => {
+        if (d.toString().includes("h0 : confirming")) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.on("exit", () => resolve());
+    });
+    assert.match(state(0), /^pending /m, "the new release waits for confirmation");
+    await fleet.reboot(h0);
+    assert.is(release(0), before, "back on the confirmed release");
+    assert.not.match(state(0), /^pending /m);
+    assert.ok(consistent(0));
+    const unit = fleet.ssh(h0, "systemctl show -p ExecStart netgen-shape-up0.service");
+    assert.ok(unit.includes("rate 5mbit") && !unit.includes("rate 4mbit"), `systemd runs the confirmed unit: ${unit}`);
+    const stamp = (unit: string, p: string) => Number(fleet.ssh(h0, `systemctl show -p ${p} --value ${unit}`).trim());
+    assert.match(fleet.ssh(h0, "systemctl show -p Result netgen-guard.service"), /Result=success/);
+    assert.ok(stamp("netgen-guard.service", "ExecMainExitTimestampMonotonic") <= stamp("systemd-networkd.service", "ExecMainStartTimestampMonotonic"), "the guard finished before networkd started");
+    assert.match(fleet.ssh(h0, "systemctl show -p Before netgen-guard.service"), /systemd-modules-load\.service.*|systemd-sysctl\.service/);
+  });
+
   test("--serial 1: a failing canary stops the rollout before the next host is touched", () => {
     project.write(base("{ address: 10.90.0.1/30, shape: { egress: 3mbit } }", ECMP.replace("10.200.0.0/24", "10.201.0.0/24")));
     project.render();
@@ -249,6 +345,24 @@ if (ready) {
       fleet.ssh(h0, "rm /etc/modules-load.d && mv /etc/modules-load.d.real /etc/modules-load.d");
     }
     assert.ok(consistent(0), "with the plant gone, h0's files are exactly its release");
+  });
+
+  test("preflight: networkd not running on a host: refused with what to do, before anything is written", () => {
+    const h1 = fleet.hosts[1]!;
+    project.write(base("{ address: 10.90.0.1/30 }", ECMP.replace("10.200.0.0/24", "10.202.0.0/24")));
+    project.render();
+    const look = "ls /var/lib/netgen/releases; find /etc/systemd/network /var/lib/netgen -newer /var/lib/netgen/current | sort";
+    fleet.ssh(h1, "systemctl stop systemd-networkd.socket systemd-networkd");
+    try {
+      const before = fleet.ssh(h1, look);
+      const r = project.run(["push", "--yes", "--limit", "h1"]);
+      assert.is(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /h1 : failed: preflight: systemd-networkd is inactive: .*systemctl enable --now systemd-networkd.*\(nothing was written\)/);
+      assert.is(fleet.ssh(h1, look), before, "nothing written");
+    } finally {
+      fleet.ssh(h1, "systemctl start systemd-networkd");
+    }
+    assert.is(project.run(["push", "--yes", "--limit", "h1"]).code, 0, "with networkd running it goes through");
   });
 
   test("nothing secret in push output, --json or errors", () => {

@@ -1,5 +1,8 @@
 // netgen push [INVENTORY] [--limit] [--forks] [--serial] [--max-fail] [--confirm-timeout] [--dry-run] [--json] [--yes]
-import { runFleet, recapLine, exitCode } from "../push/fleet.js";
+import { ExitError } from "../errors.js";
+import { CONFIRM_TIMEOUT } from "../push/agent.js";
+import { lonelyBundles } from "../push/far-ends.js";
+import { batches, runFleet, recapLine, exitCode } from "../push/fleet.js";
 import { pushHost, type HostResult } from "../push/push-host.js";
 import { readRelease } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
@@ -18,15 +21,18 @@ export interface PushArgs {
 }
 
 export async function push(args: PushArgs, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
+  checkConfirmTimeout(args.confirmTimeout);
   const source = resolveSource(args.inventory, args.limit);
   // Every release is read and checked before any host is touched.
   const releases = new Map(source.hosts.map((h) => [h.name, readRelease(source.outDir, h.name, source.manifest)]));
   const width = Math.max(...source.hosts.map((h) => h.name.length));
   const report = (host: string, phase: string) => progress(`${host.padEnd(width)} : ${phase}`);
+  // When each host starts: its batch, then its wave of --forks within the batch.
+  const waveOf = new Map(batches(source.hosts, args.serial).flatMap((group, b) => group.map((h, i) => [h.name, b * source.hosts.length + Math.floor(i / args.forks)] as const)));
   const { results, skipped, stopped } = await runFleet(source.hosts, { forks: args.forks, serial: args.serial, maxFailPercent: args.maxFail }, (host) => {
     const release = releases.get(host.name)!;
     if (host.ssh.host === undefined) return Promise.resolve<HostResult>({ host: host.name, outcome: "unreachable", changed: [], removed: [], actions: [], rebootNeeded: [], error: "no ssh.host in the inventory" });
-    return pushHost(host, release, { confirmTimeout: args.confirmTimeout, dryRun: args.dryRun, force: args.force, acceptNew: args.acceptNew, connectTimeoutMs: 10000, progress: report }).then((r) => {
+    return pushHost(host, release, { confirmTimeout: args.confirmTimeout, dryRun: args.dryRun, force: args.force, acceptNew: args.acceptNew, connectTimeoutMs: 10000, progress: report, lonely: (state) => lonelyBundles(source.inventory, host.name, waveOf, state) }).then((r) => {
       report(host.name, r.error ? `${r.outcome}: ${r.error}` : r.outcome === "changed" ? `${args.dryRun ? "would change" : "changed"} ${r.changed.length + r.removed.length} file(s)` : "ok, nothing to change");
       return r;
     });
@@ -43,4 +49,11 @@ export async function push(args: PushArgs, print: (line: string) => void, progre
   for (const name of skipped) print(`${name.padEnd(width)} : skipped`);
   if (stopped) print(`stopped: ${stopped}`);
   return code;
+}
+
+/** --confirm-timeout within bounds: a huge value would outlast every command's own timeout. */
+export function checkConfirmTimeout(seconds: number): void {
+  if (seconds < CONFIRM_TIMEOUT.min || seconds > CONFIRM_TIMEOUT.max) {
+    throw new ExitError(`--confirm-timeout ${seconds}: must be ${CONFIRM_TIMEOUT.min} to ${CONFIRM_TIMEOUT.max} seconds (the time a host waits for confirmation before it rolls back)`);
+  }
 }

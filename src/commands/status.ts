@@ -1,21 +1,18 @@
 // netgen status [INVENTORY] [--limit HOSTS] [--json]: what each host runs.
-import { AGENT } from "../push/agent.js";
+// Nothing on the host changes: the agent runs from memory (see hostStatus).
+import { hostStatus, type HostStatus as AgentStatus, printable } from "../push/agent.js";
 import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { readRelease } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
 
-export interface HostStatus {
+export interface HostStatus extends Partial<Omit<AgentStatus, "pending">> {
   host: string;
   reachable: boolean;
-  release?: string;
   rendered?: string;
+  /** The release the host runs is the rendered one, unedited, confirmed, with no switch cut off. */
   inSync?: boolean;
-  previous?: string;
+  /** "<release> <fallback>": activated, not yet confirmed (the host rolls back by itself). */
   pending?: string;
-  drift: string[];
-  links: { name: string; operational: string; setup: string }[];
-  bonds: { name: string; active: string; failures: Record<string, number> }[];
-  units: { name: string; state: string }[];
   error?: string;
 }
 
@@ -23,28 +20,14 @@ export async function status(args: { inventory?: string; limit?: string; json: b
   const source = resolveSource(args.inventory, args.limit);
   const all: HostStatus[] = [];
   for (const host of source.hosts) {
-    const s: HostStatus = { host: host.name, reachable: false, drift: [], links: [], bonds: [], units: [], rendered: readRelease(source.outDir, host.name, source.manifest).id };
+    const s: HostStatus = { host: host.name, reachable: false, rendered: readRelease(source.outDir, host.name, source.manifest).id };
     all.push(s);
     let conn;
     try {
       conn = await connect(host, { acceptNew: false, timeoutMs: 10000 });
-      const r = await conn.exec(`test -x ${AGENT} && ${AGENT} status || echo 'current none'`);
-      s.reachable = true;
-      for (const line of r.stdout.split("\n")) {
-        const [word, ...rest] = line.split(" ");
-        if (word === "current") s.release = rest[0];
-        else if (word === "previous") s.previous = rest[0];
-        else if (word === "pending") s.pending = rest.join(" ");
-        else if (word === "drift") s.drift.push(rest[0]!);
-        else if (word === "link") s.links.push({ name: rest[0]!, operational: rest[1] ?? "", setup: rest[2] ?? "" });
-        else if (word === "unit") s.units.push({ name: rest[0]!, state: rest[1] ?? "" });
-        else if (word === "bond") {
-          const active = /active=(\S*)/.exec(line)?.[1] ?? "";
-          const failures = Object.fromEntries([...(/failures=(\S*)/.exec(line)?.[1] ?? "").matchAll(/([^:,]+):(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
-          s.bonds.push({ name: rest[0]!, active, failures });
-        }
-      }
-      s.inSync = s.release === s.rendered && s.drift.length === 0;
+      const a = await hostStatus(conn);
+      Object.assign(s, a, { reachable: true, pending: a.pending ? `${a.pending.id} ${a.pending.fallback}` : undefined });
+      s.inSync = a.release === s.rendered && a.drift.length === 0 && a.pending === undefined && a.interrupted === undefined;
     } catch (error) {
       if (!(error instanceof Unreachable || error instanceof HostKeyRefused)) throw error;
       s.error = (error as Error).message;
@@ -53,17 +36,22 @@ export async function status(args: { inventory?: string; limit?: string; json: b
     }
   }
   if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all }, null, 2));
-  else {
-    for (const s of all) {
-      if (!s.reachable) {
-        print(`${s.host}: unreachable: ${s.error}`);
-        continue;
-      }
-      print(`${s.host}: release ${s.release}${s.inSync ? " (as rendered)" : ` (rendered: ${s.rendered})`}${s.pending ? `, pending confirmation: ${s.pending}` : ""}${s.drift.length ? `, DRIFT: ${s.drift.join(", ")}` : ""}`);
-      for (const l of s.links) print(`  link ${l.name.padEnd(15)} ${l.operational.padEnd(12)} ${l.setup}`);
-      for (const b of s.bonds) print(`  bond ${b.name.padEnd(15)} active ${b.active || "(none)"}  failures ${Object.entries(b.failures).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
-      for (const u of s.units) print(`  unit ${u.name.padEnd(40)} ${u.state}`);
-    }
-  }
+  else for (const s of all) for (const line of describe(s)) print(printable(line));
   return all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;
+}
+
+function describe(s: HostStatus): string[] {
+  if (!s.reachable) return [`${s.host}: unreachable: ${s.error}`];
+  const head = [
+    `${s.host}: release ${s.release}${s.inSync ? " (as rendered)" : ` (rendered: ${s.rendered})`}`,
+    s.pending ? `, pending confirmation: ${s.pending}` : "",
+    s.interrupted ? `, SWITCH CUT OFF: ${s.interrupted} (the next push or boot settles it)` : "",
+    s.drift?.length ? `, DRIFT: ${s.drift.join(", ")}` : "",
+  ].join("");
+  return [
+    head,
+    ...(s.links ?? []).map((l) => `  link ${l.name.padEnd(15)} ${l.operational.padEnd(12)} ${l.setup}`),
+    ...(s.bonds ?? []).map((b) => `  bond ${b.name.padEnd(15)} active ${b.active || "(none)"}  failures ${Object.entries(b.failures).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`),
+    ...(s.units ?? []).map((u) => `  unit ${u.name.padEnd(40)} ${u.state}`),
+  ];
 }

@@ -3,10 +3,10 @@
 // connection once the host is healthy. No confirmation in time and the host
 // restores the previous release by itself.
 import { randomBytes } from "node:crypto";
-import { HostFailed } from "../errors.js";
 import type { Host } from "../inventory/types.js";
-import { AGENT, bootstrapCommand, agentScript, drift, parseState, type HostState, STATE_DIR } from "./agent.js";
+import { AGENT, drift, hostHealth, type HostState, installScript, quote, readState, STATE_DIR } from "./agent.js";
 import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
+import { bootNote, preflight } from "./preflight.js";
 import type { Release } from "./release.js";
 import { tar } from "./tar.js";
 
@@ -17,6 +17,8 @@ export interface PushOptions {
   acceptNew: boolean;
   connectTimeoutMs: number;
   progress(host: string, phase: string): void;
+  /** Bonds of new bundles whose far end is pushed after this host (see far-ends.ts). */
+  lonely?(state: HostState): string[];
 }
 
 export type Outcome = "ok" | "changed" | "failed" | "unreachable";
@@ -38,13 +40,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 100;
 /** The exit code of the activation command when arming the rollback failed (nothing was started). */
 const ARM_FAILED = 97;
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-
-export async function readState(conn: Connection): Promise<HostState> {
-  const r = await conn.exec(bootstrapCommand(), agentScript);
-  if (r.code !== 0) throw new HostFailed(`could not install netgen's agent: ${r.stderr.trim() || r.stdout.trim()}`);
-  return parseState(r.stdout);
-}
 
 /** What this release changes against the host's current one. */
 export function changes(release: Release, state: HostState): { changed: string[]; removed: string[] } {
@@ -60,22 +55,32 @@ export async function pushHost(host: Host, release: Release, options: PushOption
   try {
     options.progress(host.name, "connecting");
     conn = await connect(host, { acceptNew: options.acceptNew, timeoutMs: options.connectTimeoutMs });
-    const state = await readState(conn);
-    result.previous = state.current;
+    // The state is read with the agent run from memory: nothing is written before
+    // the checks below pass (and nothing at all on a dry run or an unchanged host).
+    const state = await readState(conn, false);
+    // While a release waits for confirmation, the release it falls back to is the previous one.
+    result.previous = state.pending?.fallback ?? state.current;
     const edited = drift(state);
     if (edited.length > 0 && !options.force) {
       return { ...result, outcome: "failed", error: `drift: edited on the host since the last push: ${edited.join(", ")} (netgen diff shows it; --force overwrites)` };
     }
     const { changed, removed } = changes(release, state);
     Object.assign(result, { changed, removed });
-    if (state.current === release.id && edited.length === 0) {
+    // A pending release or a switch cut off is not in sync, even when it is this release:
+    // the host would roll it back by itself. Pushing again confirms it or redoes it.
+    const settled = state.pending === undefined && state.interrupted === undefined;
+    if (state.current === release.id && edited.length === 0 && settled) {
       options.progress(host.name, "unchanged");
       return result;
     }
+    const refused = preflight(release, state);
+    if (refused.length > 0) return { ...result, outcome: "failed", error: `preflight: ${refused.join("; ")} (nothing was written)` };
+    const note = bootNote(state);
+    if (note) result.actions.push(note);
     if (options.dryRun) return { ...result, outcome: "changed" };
     options.progress(host.name, `uploading ${changed.length} file${changed.length === 1 ? "" : "s"}`);
-    await upload(conn, release, changed, new Set(state.files.keys()), options.force);
-    return await activate(host, conn, release.id, result, options);
+    await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined);
+    return await activate(host, conn, release.id, result, options, options.lonely?.(state) ?? []);
   } catch (error) {
     const message = (error as Error).message;
     const outcome: Outcome = error instanceof Unreachable || error instanceof HostKeyRefused ? "unreachable" : "failed";
@@ -86,7 +91,7 @@ export async function pushHost(host: Host, release: Release, options: PushOption
 }
 
 /** Stage the release on the host: the current files, the changed ones from us, verified by sha256. */
-async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, force: boolean): Promise<void> {
+async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined): Promise<void> {
   const dir = `${STATE_DIR}/releases/${release.id}`;
   const fresh = changed.filter((p) => !owned.has(p));
   const send = new Set(changed);
@@ -96,10 +101,14 @@ async function upload(conn: Connection, release: Release, changed: string[], own
   ]);
   const script = [
     "set -e",
-    `[ -f ${dir}/manifest ] && exit 0`,
-    // Never take over a file netgen does not own.
-    force ? "" : `for p in ${fresh.map(quote).join(" ")}; do if [ -e "/$p" ] || [ -L "/$p" ]; then echo "unowned /$p"; fi; done | grep . && exit 4`,
-    `rm -rf ${dir}.partial && mkdir -p ${dir}.partial/files`,
+    // Never take over a file netgen does not own; under --force, keep a copy of what gets overwritten.
+    forced === undefined
+      ? `for p in ${fresh.map(quote).join(" ")}; do if [ -e "/$p" ] || [ -L "/$p" ]; then echo "unowned /$p"; fi; done | grep . && exit 4`
+      : backupScript(release.id, [...fresh, ...forced]),
+    installScript(),
+    `if [ -f ${dir}/manifest ]; then exit 0; fi`,
+    `rm -rf ${dir}.partial`,
+    `mkdir -p ${dir}.partial/files`,
     `if [ -d ${STATE_DIR}/current/files ]; then cp -a ${STATE_DIR}/current/files/. ${dir}.partial/files/; fi`,
     `tar -x -C ${dir}.partial`,
     `${AGENT} verify ${dir}.partial`,
@@ -110,11 +119,22 @@ async function upload(conn: Connection, release: Release, changed: string[], own
   if (r.code !== 0) throw new Error(`upload failed: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/** Under --force: every file about to be overwritten (unowned, or edited on the host) copied to backup/<release>/ first. */
+function backupScript(id: string, paths: string[]): string {
+  const dir = `${STATE_DIR}/backup/${id}-$(date +%Y%m%dT%H%M%S)`;
+  return [
+    `b=${dir}`,
+    `for p in ${paths.map(quote).join(" ")}; do`,
+    `  if [ -e "/$p" ] || [ -L "/$p" ]; then mkdir -p "$b/$(dirname "$p")"; cp -a "/$p" "$b/$p"; echo "backed up /$p to $b/$p" >&2; fi`,
+    "done",
+  ].join("\n");
+}
+
 /**
  * Arm the rollback, start the activation as a systemd unit of its own (so a
  * dropped SSH session cannot interrupt it), and confirm over a new connection.
  */
-export async function activate(host: Host, conn: Connection, id: string, result: HostResult, options: PushOptions): Promise<HostResult> {
+export async function activate(host: Host, conn: Connection, id: string, result: HostResult, options: PushOptions, lonely: string[] = []): Promise<HostResult> {
   options.progress(host.name, "activating");
   const tag = randomBytes(3).toString("hex");
   const deadline = Date.now() + options.confirmTimeout * 1000 - 2000;
@@ -138,16 +158,16 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         const done = await fresh.exec(`cat ${STATE_DIR}/activation.rc 2>/dev/null && cat ${STATE_DIR}/activation.log`, undefined, untilDeadline(deadline));
         if (done.code === 0 && done.stdout.trim() !== "") {
           const [rc, ...log] = done.stdout.trim().split("\n");
-          result.actions = log.filter((l) => !l.startsWith("reboot-needed"));
+          result.actions = [...result.actions, ...log.filter((l) => !l.startsWith("reboot-needed"))];
           result.rebootNeeded = log.filter((l) => l.startsWith("reboot-needed")).map((l) => l.replace(/^reboot-needed: /, ""));
           if (rc !== "0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
-          const health = await waitHealthy(fresh, id, deadline, seen);
+          const health = await waitHealthy(fresh, id, lonely, deadline, seen);
           if (health !== undefined) return await undo(fresh, id, result, `unhealthy after activation: ${health}`);
           // The configuration is applied: only a connection opened now proves the host is reachable with it.
           fresh.close();
           fresh = await connect(host, { acceptNew: false, timeoutMs: Math.max(1000, deadline - Date.now()) });
           const confirmed = await fresh.exec(`${AGENT} confirm ${id}`, undefined, untilDeadline(deadline));
-          if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host has rolled back)` };
+          if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host falls back to ${result.previous} by itself when its timer fires)` };
           return { ...result, outcome: "changed" };
         }
       } catch (error) {
@@ -171,22 +191,33 @@ export async function activate(host: Host, conn: Connection, id: string, result:
  */
 const untilDeadline = (deadline: number) => Math.max(1000, deadline - Date.now());
 
-async function waitHealthy(conn: Connection, id: string, deadline: number, seen: { last: string }): Promise<string | undefined> {
-  let last = "";
-  // Give networkd and the ARP monitor a moment; a bond needs a few intervals to pick a path.
-  for (let i = 0; Date.now() < deadline; i++) {
-    const r = await conn.exec(`${AGENT} health ${id}`, undefined, untilDeadline(deadline));
-    if (r.code === 0) return undefined;
-    last = (r.stdout.trim() || r.stderr.trim() || `the health check exited ${r.code} without a word`).replace(/\n/g, "; ");
-    seen.last = last;
-    if (i >= 60) break;
+async function waitHealthy(conn: Connection, id: string, lonely: string[], deadline: number, seen: { last: string }): Promise<string | undefined> {
+  let failures = 0;
+  let healthySince: number | undefined;
+  // Give networkd and the ARP monitor a moment; a bond needs a few intervals to judge its paths,
+  // so a healthy answer counts once it has held for the settle time the host names.
+  while (Date.now() < deadline) {
+    const h = await hostHealth(conn, id, lonely, untilDeadline(deadline));
+    if (h.healthy) {
+      healthySince ??= Date.now();
+      if (Date.now() - healthySince >= h.settleMs) return undefined;
+    } else {
+      healthySince = undefined;
+      seen.last = h.said.join("; ");
+      if (++failures > 60) break;
+    }
     await sleep(POLL_MS);
   }
-  return last || "health check did not pass";
+  return seen.last || "health check did not pass";
 }
 
+/** Roll the host back now, and say only what the host's state afterwards shows. */
 async function undo(conn: Connection, id: string, result: HostResult, reason: string): Promise<HostResult> {
   const r = await conn.exec(`${AGENT} expire ${id}`);
-  const back = r.code === 0 ? "rolled back to the previous release" : `rollback failed too: ${r.stderr.trim()}`;
+  const after = await readState(conn, false).catch(() => undefined);
+  let back: string;
+  if (after === undefined) back = `the rollback's outcome is unknown (${(r.stderr || r.stdout).trim() || `exit ${r.code}`}): netgen status shows it`;
+  else if (after.current === result.previous && after.pending === undefined && after.interrupted === undefined) back = `rolled back to the previous release (${after.current})`;
+  else back = `rollback did not complete: the host is on ${after.current}${after.pending ? `, ${after.pending.id} pending` : ""} (${(r.stderr || r.stdout).trim() || `exit ${r.code}`})`;
   return { ...result, outcome: "failed", error: `${reason}; ${back}` };
 }

@@ -37,7 +37,8 @@ const OWNED = [
 ];
 
 export function ownedPath(path: string): boolean {
-  return !path.split("/").includes("..") && OWNED.some((re) => re.test(path));
+  // The agent's owned() (agent/netgen-host) holds the same rules: test/agent.test.ts checks both agree.
+  return !path.split("/").some((part) => part === "." || part === "..") && OWNED.some((re) => re.test(path));
 }
 
 export function readRelease(outDir: string, host: string, manifest: Manifest): Release {
