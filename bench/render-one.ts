@@ -2,8 +2,7 @@
 // render a synthetic inventory of N hosts to a temporary folder.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { renderInventory } from "../src/commands/render.js";
-import { writeTree } from "../src/output/tree.js";
+import { renderInventory, writeTree } from "../src/pipeline/pipeline.js";
 import { syntheticInventory } from "./synthetic.js";
 
 const hosts = Number(process.argv[2]);

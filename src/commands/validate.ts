@@ -1,5 +1,5 @@
 // netgen validate INVENTORY
-import { validateFile } from "../validate/validate.js";
+import { validateFile } from "../pipeline/pipeline.js";
 
 export function validate(file: string, print: (line: string) => void): number {
   const inventory = validateFile(file);

@@ -2,7 +2,7 @@
 // inventory renders to (a stale tree is refused with the command that fixes it).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultOutDir, limitHosts } from "../commands/render.js";
+import { defaultOutDir, limitHosts } from "../pipeline/pipeline.js";
 import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";

@@ -21,7 +21,7 @@ export function validateText(file: string, text: string): Inventory {
   return validateLoaded(parseInventory(file, text));
 }
 
-function validateLoaded(loaded: LoadedInventory): Inventory {
+export function validateLoaded(loaded: LoadedInventory): Inventory {
   const problems: Problem[] = [...schemaProblems(loaded.data)];
   if (!INVENTORY_FILE_NAME.test(basename(loaded.file))) {
     problems.push({ path: [], message: `the inventory's file name '${basename(loaded.file)}' goes into every generated file's header and names the output folder`, hint: "name it with letters, digits, '.', '_', '-' and end it in .yaml" });
