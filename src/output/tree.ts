@@ -97,6 +97,11 @@ export function diffTree(outDir: string, tree: RenderedTree): string[] {
   if (onDiskManifest !== manifest) differences.push(`${join(outDir, MANIFEST)}: ${onDiskManifest === undefined ? "missing" : "differs"}`);
   for (const h of tree.hosts) {
     const dir = join(outDir, h.host);
+    if (!existsSync(dir)) {
+      // A new host: every file is missing, no need to ask the disk about each.
+      for (const e of h.entries) differences.push(`${join(dir, e.path)}: missing`);
+      continue;
+    }
     const expected = new Set(h.entries.map((e) => e.path));
     for (const e of h.entries) {
       const path = join(dir, e.path);
