@@ -1,4 +1,6 @@
-// load -> schema (ajv) + semantic rules -> every problem at once, or a typed inventory.
+// load -> schema (ajv) + semantic rules (references resolve, addresses fit) ->
+// checks of what the planner derives from the now resolvable inventory (device
+// names, tunnel MTUs) -> every problem at once, or a typed inventory.
 import { basename } from "node:path";
 import { InventoryError, type LocatedProblem, type Problem } from "../errors.js";
 import { loadInventory, parseInventory, type LoadedInventory } from "../inventory/load.js";
@@ -28,7 +30,11 @@ export function validateLoaded(loaded: LoadedInventory): Inventory {
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...deviceRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx));
+  // The devices and MTUs to check are what planning code derives, and planning
+  // needs every reference resolved: they are checked on an inventory that has
+  // passed everything above, never on one that has not.
+  if (problems.length === 0) problems.push(...deviceRules(ctx));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
   return inventory;
 }
