@@ -59,12 +59,16 @@ export function blankNetwork(name: string, description: string, virtual: boolean
   return {
     name,
     description,
-    virtual,
+    // A device netgen creates (virtual) is not what "this host is online"
+    // means: systemd-networkd-wait-online does not wait for it.
+    requiredForOnline: virtual ? false : undefined,
     addresses: [],
-    dhcp: false,
     tunnels: [],
     primarySlave: false,
-    linkLocal: !virtual,
+    // It carries the addresses the inventory gives it, nothing more: no fe80::
+    // address, no address or route from a router advertisement.
+    linkLocalAddressing: virtual ? false : undefined,
+    ipv6AcceptRA: virtual ? false : undefined,
     forwarding: false,
     configureWithoutCarrier: false,
     ignoreCarrierLoss: false,

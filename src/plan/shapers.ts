@@ -3,6 +3,7 @@ import type { HostBuilder } from "./builder.js";
 import { blankNetwork } from "./builder.js";
 import { ifbName } from "./names.js";
 import { planShaping } from "./shaping.js";
+import { shapeCommands } from "./tc.js";
 import type { Inventory } from "../inventory/types.js";
 
 export function planShapers(b: HostBuilder, inventory: Inventory): void {
@@ -11,7 +12,7 @@ export function planShapers(b: HostBuilder, inventory: Inventory): void {
     if (s.egressMovedTo) notes.push(`egress ${s.uplink.shape?.egress} is applied on ${s.egressMovedTo}: teql is this uplink's root qdisc`);
     for (const from of s.ingressFrom) notes.push(`ingress also applies ${from} (a teql member cannot shape its own egress)`);
     const ingress = s.ingress ? { rate: s.ingress, ifb: ifbName(s.uplink.name) } : undefined;
-    b.plan.shapers.push({ device: s.uplink.name, egress: s.egress, ingress, notes });
+    b.plan.shapers.push({ device: s.uplink.name, egress: s.egress, ingress, notes, ...shapeCommands(s.uplink.name, s.egress, ingress) });
     b.module("sch_htb");
     b.module("sch_fq_codel");
     if (ingress) {

@@ -6,6 +6,7 @@ import type { Bundle, Inventory } from "../inventory/types.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { teqlBundles, teqlDevice } from "./names.js";
 import { routesVia } from "./routes.js";
+import { equalizerStart } from "./tc.js";
 
 export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, natHost: boolean): void {
   const host = b.plan.host;
@@ -19,10 +20,12 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, n
   network.configureWithoutCarrier = true;
   network.forwarding = end.defaultRoute || natHost;
   network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
-  b.plan.equalizers.push({ device, members: bundle.paths.map((p) => p.uplinks.get(host)!) });
+  const members = bundle.paths.map((p) => p.uplinks.get(host)!);
+  b.plan.equalizers.push({ device, members, start: equalizerStart(device, members) });
   for (const path of bundle.paths) {
     const member = path.uplinks.get(host)!;
-    b.existing(member).teqlId = Number(device.slice(4));
+    // The equalizer is the member's root qdisc (so no HTB root here: shaping.ts).
+    b.existing(member).teql = { parent: "root", id: Number(device.slice(4)) };
     // Packets for the teql address arrive on a member while the route back to
     // the peer points at the teql device: strict reverse-path filtering drops them.
     b.sysctl(`net/ipv4/conf/${member}/rp_filter`, "2", `teql member of ${bundle.name}: loose reverse-path filter`);

@@ -40,17 +40,26 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle, natHost: bool
         arpIntervalMs: intervalMs(bundle.monitorInterval),
         arpTargets: [peer.address!.ip.text],
         arpValidate: bundle.strategy === "failover" ? "all" : undefined,
+        // One target: a tunnel is up when it answers (the kernel's default, written out).
+        arpAllTargets: bundle.strategy === "failover" ? "any" : undefined,
         primaryReselect: bundle.strategy === "failover" ? "always" : undefined,
       },
     });
   } else {
     b.module("bridge");
-    b.addNetdev({ name: bundle.name, kind: "bridge", description: `far end of failover bundle ${bundle.name} from ${peer.host}: accepts traffic on any tunnel`, mac: macAddress(host, bundle.name), mtu });
+    // No STP: the tunnels all end in the far end's bond, not a loop to break, and
+    // STP would hold a tunnel that comes back in listening/learning for the forward delay.
+    const description = `far end of failover bundle ${bundle.name} from ${peer.host}: accepts traffic on any tunnel`;
+    b.addNetdev({ name: bundle.name, kind: "bridge", description, mac: macAddress(host, bundle.name), mtu, bridge: { stp: false } });
   }
 
   const aggregate = b.network(bundle.name, () => blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));
   aggregate.addresses.push(end.addressText!);
-  aggregate.linkLocal = end.address!.ip.family === 6;
+  if (end.address!.ip.family === 6) {
+    // IPv6 neighbour discovery needs the bundle's link-local address.
+    aggregate.linkLocalAddressing = undefined;
+    aggregate.ipv6AcceptRA = undefined;
+  }
   // The bond must hold its address while every tunnel is down: its ARP probes
   // need a source address to bring the first tunnel back up.
   aggregate.configureWithoutCarrier = true;

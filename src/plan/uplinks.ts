@@ -11,7 +11,8 @@ export function planUplinks(b: HostBuilder, host: Host): void {
     const metric = UPLINK_METRIC_BASE + u.order;
     if (u.addressText) network.addresses.push(u.addressText);
     if (u.dhcp) {
-      network.dhcp = true;
+      // dhcp: true in the inventory is DHCPv4; IPv6 comes from router advertisements.
+      network.dhcp = "ipv4";
       network.dhcpRouteMetric = metric;
     }
     if (u.gatewayText) {
