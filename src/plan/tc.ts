@@ -49,7 +49,8 @@ export function shapeCommands(dev: string, egress: string | undefined, ingress: 
       // The ingress qdisc cannot be replaced once it exists: add it, tolerating
       // "exists"; the filter below fails if it is really missing.
       tryRun(TC, "qdisc", "add", "dev", dev, "handle", "ffff:", "ingress"),
-      run(TC, "filter", "replace", "dev", dev, "parent", "ffff:", "protocol", "all", "prio", "1", "handle", "800::800", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb),
+      run(TC, "filter", "replace", "dev", dev, "parent", "ffff:", "protocol", "all", "prio", "1", "handle", "800::800",
+        "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb),
       ...htb(ifb, rate),
     );
     stop.push(tryRun(TC, "qdisc", "del", "dev", dev, "ingress"), tryRun(TC, "qdisc", "del", "dev", ifb, "root"));
