@@ -105,7 +105,7 @@ export function diffTree(outDir: string, tree: RenderedTree): string[] {
     const expected = new Set(h.entries.map((e) => e.path));
     for (const e of h.entries) {
       const path = join(dir, e.path);
-      const stat = existsSync(path) || isLink(path) ? lstatSync(path) : undefined;
+      const stat = lstatSync(path, { throwIfNoEntry: false }); // one call: a dangling link is there too
       if (stat === undefined) differences.push(`${path}: missing`);
       else if (e.kind === "link") {
         if (!stat.isSymbolicLink() || readlinkSync(path) !== e.target) differences.push(`${path}: should be a link to ${e.target}`);
@@ -119,14 +119,6 @@ export function diffTree(outDir: string, tree: RenderedTree): string[] {
     for (const name of readdirSync(outDir)) if (name !== MANIFEST && !hosts.has(name)) differences.push(`${join(outDir, name)}: not in the inventory (stale)`);
   }
   return differences;
-}
-
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 /** Every file and symlink below `dir`, as paths relative to it (symlinked folders are not followed). */
