@@ -9,7 +9,7 @@ import { GOLDEN_DIR, scenarios } from "./golden/update.js";
 
 test("there are golden scenarios for every strategy and both write-ups", () => {
   const all = scenarios();
-  for (const s of ["writeup-failover", "writeup-teql", "ecmp-weights", "balance-rr", "gre-keys", "ipv6-underlay", "systemd-versions"]) assert.ok(all.includes(s), s);
+  for (const s of ["writeup-failover", "writeup-teql", "ecmp-weights", "balance-rr", "gre-keys", "ipv6-underlay", "systemd-versions", "named-paths"]) assert.ok(all.includes(s), s);
 });
 
 for (const scenario of scenarios()) {

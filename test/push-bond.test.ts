@@ -42,8 +42,8 @@ const bundle = (interval: string, primary: 0 | 1) => `bundles:
       h0: { address: 10.42.0.1/24, default_route: true }
       h1: { address: 10.42.0.2/24 }
     paths:
-      - { h0: up0, h1: up0${primary === 0 ? ", primary: true" : ""} }
-      - { h0: up1, h1: up1${primary === 1 ? ", primary: true" : ""} }
+      - { name: t1, h0: up0, h1: up0${primary === 0 ? ", primary: true" : ""} }
+      - { name: t2, h0: up1, h1: up1${primary === 1 ? ", primary: true" : ""} }
     monitor: { interval: ${interval} }
 `;
 

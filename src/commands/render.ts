@@ -3,6 +3,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { defaultOutDir, diffTree, renderInventory, writeTree } from "../pipeline/pipeline.js";
 
+/** Where these lived before src/pipeline: re-exported for importers not yet moved. */
+export { defaultOutDir, limitHosts, renderInventory } from "../pipeline/pipeline.js";
+
 export interface RenderOptions {
   inventory: string;
   out?: string;

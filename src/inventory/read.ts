@@ -1,6 +1,8 @@
 // Plain YAML data -> typed Inventory. Tolerant on purpose: it runs even when the
 // schema check failed, so that semantic problems are reported in the same run.
-import { parseCidr, parseIp } from "../net/address.js";
+// Every address that parses is kept in canonical text (see net/address.ts), so
+// no later stage can render the user's spelling of it.
+import { type Cidr, parseCidr, parseIp } from "../net/address.js";
 import {
   type Bundle,
   DEFAULT_MONITOR_INTERVAL,
@@ -20,6 +22,8 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 const int = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
 const bool = (v: unknown): boolean => v === true;
 const STRATEGIES: readonly string[] = ["failover", "balance-rr", "ecmp", "teql"];
+/** A path's own keys; every other key of a path entry is a host. */
+const PATH_KEYS: readonly string[] = ["name", "primary", "weight"];
 
 export function readInventory(file: string, data: unknown): Inventory {
   const root = obj(data);
@@ -34,8 +38,8 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
   const ssh = obj(raw.ssh);
   const uplinks = Object.entries(obj(raw.uplinks)).map(([uplink, u], order) => readUplink(name, uplink, order, obj(u)));
   const loopbacks = Object.entries(obj(raw.loopbacks)).map(([lo, text]) => {
-    const addressText = str(text) ?? "";
-    return { name: lo, addressText, address: parseCidr(addressText) };
+    const address = parseCidr(str(text) ?? "");
+    return { name: lo, addressText: address?.text ?? str(text) ?? "", address };
   });
   return {
     name,
@@ -53,17 +57,17 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
 }
 
 function readUplink(host: string, name: string, order: number, raw: Obj): Uplink {
-  const addressText = str(raw.address);
-  const gatewayText = str(raw.gateway);
+  const address = parseCidr(str(raw.address) ?? "");
+  const gateway = parseIp(str(raw.gateway) ?? "");
   const shape = raw.shape === undefined ? undefined : { egress: str(obj(raw.shape).egress), ingress: str(obj(raw.shape).ingress) };
   return {
     host,
     name,
     order,
-    addressText,
-    address: addressText === undefined ? undefined : parseCidr(addressText),
-    gatewayText,
-    gateway: gatewayText === undefined ? undefined : parseIp(gatewayText),
+    addressText: address?.text ?? str(raw.address),
+    address,
+    gatewayText: gateway?.text ?? str(raw.gateway),
+    gateway,
     dhcp: bool(raw.dhcp),
     masquerade: bool(raw.masquerade),
     mtu: int(raw.mtu) ?? DEFAULT_MTU,
@@ -71,28 +75,34 @@ function readUplink(host: string, name: string, order: number, raw: Obj): Uplink
   };
 }
 
+/** A route as text that can reach a file: canonical when it parses, else as written (for the message). */
+function readRoute(text: string, index: number): { text: string; cidr?: Cidr; index: number } {
+  const cidr = parseCidr(text);
+  return { text: cidr?.text ?? text, cidr, index };
+}
+
 function readBundle(name: string, raw: Obj): Bundle[] {
   const strategy = str(raw.strategy);
   if (strategy === undefined || !STRATEGIES.includes(strategy)) return []; // the schema reports it
   const ends: End[] = Object.entries(obj(raw.ends)).map(([host, e]) => {
     const end = obj(e);
-    const addressText = str(end.address);
+    const address = parseCidr(str(end.address) ?? "");
     const routes = Array.isArray(end.routes) ? end.routes : [];
     return {
       host,
-      addressText,
-      address: addressText === undefined ? undefined : parseCidr(addressText),
+      addressText: address?.text ?? str(end.address),
+      address,
       defaultRoute: bool(end.default_route),
-      routes: routes.flatMap((r, index) => (typeof r === "string" ? [{ text: r, cidr: parseCidr(r), index }] : [])),
+      routes: routes.flatMap((r, index) => (typeof r === "string" ? [readRoute(r, index)] : [])),
     };
   });
   const paths: Path[] = (Array.isArray(raw.paths) ? raw.paths : []).map((p, index) => {
     const entry = obj(p);
     const uplinks = new Map<string, string>();
     for (const [key, value] of Object.entries(entry)) {
-      if (key !== "primary" && key !== "weight" && typeof value === "string") uplinks.set(key, value);
+      if (!PATH_KEYS.includes(key) && typeof value === "string") uplinks.set(key, value);
     }
-    return { index, uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
+    return { index, name: str(entry.name), uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
   });
   const interval = str(obj(raw.monitor).interval);
   return [{ name, strategy: strategy as Strategy, ends, paths, monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL, hasMonitor: raw.monitor !== undefined }];

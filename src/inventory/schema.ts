@@ -6,6 +6,7 @@ export const BUNDLE_NAME = "^[a-z0-9][a-z0-9-]{0,14}$";
 // An existing interface: what `ip link` and systemd accept, minus characters that
 // would need quoting in a unit file or a tc command line.
 export const IFACE_NAME = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$";
+export const PATH_NAME = "^[a-z0-9]{1,6}$";
 export const RATE = "^[1-9][0-9]{0,8}(kbit|mbit|gbit|bit)$";
 export const INTERVAL = "^[1-9][0-9]{0,5}(ms|s)$";
 
@@ -62,6 +63,7 @@ const path = {
   title: "path",
   description: "the uplink used on each end: { <host>: <uplink>, <host>: <uplink> }",
   properties: {
+    name: { type: "string", title: "path name", pattern: PATH_NAME, description: "names the path's devices (<bundle>-<name>): lowercase letters and digits, at most 6 characters" },
     primary: { type: "boolean", title: "primary", description: "failover: the path used whenever it works" },
     weight: { type: "integer", title: "weight", minimum: 1, maximum: 256, description: "ecmp: the next hop's weight" },
   },

@@ -1,6 +1,8 @@
 // The inventory as typed data, after the schema check. Optional fields are
 // absent when the user left them out *or* wrote something the schema refused
 // (then the schema has already reported it), so rules never see a wrong type.
+// An `...Text` address is canonical when it parses (see net/address.ts) and as
+// written otherwise: that form only reaches messages, never a generated file.
 import type { Cidr, Ip } from "../net/address.js";
 
 export type Strategy = "failover" | "balance-rr" | "ecmp" | "teql";
@@ -58,7 +60,13 @@ export interface End {
 }
 
 export interface Path {
+  /**
+   * Position in the bundle's list: for messages, and failover's default primary
+   * (the first path), never in a device's name, key or MAC.
+   */
   index: number;
+  /** Names the path's devices (`<bundle>-<name>`); else they are named from the uplinks it joins. */
+  name?: string;
   /** host name -> uplink name, for every host key in the entry. */
   uplinks: Map<string, string>;
   primary: boolean;

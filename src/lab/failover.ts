@@ -4,6 +4,7 @@
 // active path is watched throughout.
 import { spawn } from "node:child_process";
 import type { Bundle } from "../inventory/types.js";
+import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
 import { changesAfter, current, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
 import { inNs } from "./shell.js";
@@ -47,8 +48,7 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   const exit = topology.hosts.get(far.host)!;
   const target = far.address!.ip.text;
   const bond = bundle.name;
-  const primaryIndex = Math.max(0, bundle.paths.findIndex((p) => p.primary));
-  const primary = `${bundle.name}-t${primaryIndex + 1}`;
+  const primary = tunnelName(bundle.name, bundle.paths.find((p) => p.primary) ?? bundle.paths[0]!);
   await waitFor(`${bond} to pick an active path`, () => inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/active_slave`]).trim() || undefined, 60000);
   const samples: Sample[] = [];
   const farSamples: Sample[] = [];
@@ -70,8 +70,10 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
       const tcpDone = new Promise<number>((resolve) => tcp.on("exit", (code) => resolve(code ?? -1)));
       await sleep(3000);
       const active = current(monitor.lines, samples);
-      const wire = topology.wires[active === primary ? primaryIndex : Number(active.split("-t").pop()) - 1]!;
-      const uplink = bundle.paths[active === primary ? primaryIndex : Number(active.split("-t").pop()) - 1]!.uplinks.get(bondHost)!;
+      // The active tunnel's path (tunnel names say nothing of the path's position).
+      const activePath = Math.max(0, bundle.paths.findIndex((p) => tunnelName(bundle.name, p) === active));
+      const wire = topology.wires[activePath]!;
+      const uplink = bundle.paths[activePath]!.uplinks.get(bondHost)!;
       const cutAt = Date.now();
       const cutUptime = uptimeMs();
       if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "add", "dev", port, "root", "netem", "loss", "100%"]);

@@ -1,18 +1,23 @@
 // IPv4/IPv6 addresses and prefixes as plain values, parsed strictly: the
 // inventory's strings reach generated files, so anything that is not exactly
-// an address is refused here rather than passed on.
+// an address is refused here rather than passed on. What is passed on is the
+// canonical text (RFC 5952 for IPv6, as `ip` prints it), never the user's
+// spelling: the push's health check looks for each rendered address in `ip`'s
+// output, so `2001:DB8:0:0::2/64` rendered verbatim would roll every push back.
 
 export type Family = 4 | 6;
 
 export interface Ip {
   family: Family;
   value: bigint;
-  text: string; // as the user wrote it (already validated)
+  /** Canonical: dotted quad, or RFC 5952 (lower case, longest zero run as ::). */
+  text: string;
 }
 
 export interface Cidr {
   ip: Ip;
   prefix: number;
+  /** Canonical address (host bits kept), '/', prefix length. */
   text: string;
 }
 
@@ -21,10 +26,10 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export function parseIp(text: string): Ip | undefined {
   if (IPV4.test(text)) {
     const value = text.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-    return { family: 4, value, text };
+    return { family: 4, value, text: formatIp(4, value) };
   }
   const v6 = parseIpv6(text);
-  return v6 === undefined ? undefined : { family: 6, value: v6, text };
+  return v6 === undefined ? undefined : { family: 6, value: v6, text: formatIp(6, v6) };
 }
 
 function parseIpv6(text: string): bigint | undefined {
@@ -53,7 +58,7 @@ export function parseCidr(text: string): Cidr | undefined {
   if (ip === undefined || !/^(0|[1-9]\d{0,2})$/.test(prefixText)) return undefined;
   const prefix = Number(prefixText);
   if (prefix > bits(ip.family)) return undefined;
-  return { ip, prefix, text };
+  return { ip, prefix, text: `${ip.text}/${prefix}` };
 }
 
 export function bits(family: Family): number {
@@ -99,6 +104,12 @@ export function formatIp(family: Family, value: bigint): string {
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
     i = j === i ? i + 1 : j;
+  }
+  // IPv4-mapped (::ffff:a.b.c.d, RFC 5952 section 5) and IPv4-compatible
+  // (::a.b.c.d) addresses end in a dotted quad: glibc's inet_ntop, and so `ip`,
+  // print them that way.
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff))) {
+    return `::${bestLen === 5 ? "ffff:" : ""}${formatIp(4, value & 0xffffffffn)}`;
   }
   const hex = groups.map((g) => g.toString(16));
   if (best < 0) return hex.join(":");

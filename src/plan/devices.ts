@@ -25,8 +25,15 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
     if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
     const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";
     devices.push({ name: bundle.name, kind, origin: ["bundles", bundle.name], named: true });
-    // A tunnel's name is made from the bundle's: that is the name to change.
-    for (const path of bundle.paths) devices.push({ name: tunnelName(bundle.name, path.index), kind: "gretap", origin: ["bundles", bundle.name], named: false });
+    // A tunnel's name is made from the bundle's and the path's name, if any: those are the names to change.
+    // Two paths of one bundle with one tunnel name are reported by the path-name rules.
+    const tunnels = new Set<string>();
+    for (const path of bundle.paths) {
+      const name = tunnelName(bundle.name, path);
+      const origin = path.name === undefined ? ["bundles", bundle.name] : ["bundles", bundle.name, "paths", path.index, "name"];
+      if (!tunnels.has(name)) devices.push({ name, kind: "gretap", origin, named: false });
+      tunnels.add(name);
+    }
   }
   teqlBundles(inventory, host).forEach((b, k) => devices.push({ name: `teql${k}`, kind: "teql", origin: ["bundles", b.name], named: false }));
   for (const s of planShaping(inventory, host)) {

@@ -2,7 +2,7 @@
 // planner both use these, so a name that is checked is the name that is built.
 import { createHash } from "node:crypto";
 import { lookup } from "../inventory/lookup.js";
-import type { Bundle, Inventory } from "../inventory/types.js";
+import type { Bundle, Inventory, Path } from "../inventory/types.js";
 
 /** The kernel's limit on interface names (IFNAMSIZ - 1). */
 export const MAX_IFNAME = 15;
@@ -13,9 +13,32 @@ export const MAX_IFNAME = 15;
  */
 export const RESERVED_IFNAME = /^(lo|gre0|gretap0|erspan0|ip6gre0|ip6tnl0|ip6_vti0|ip_vti0|sit0|tunl0|bond0|ifb\d+|teql\d+)$/;
 
-/** The tunnel of path `index` (0-based) of a bundle. */
-export function tunnelName(bundle: string, index: number): string {
-  return `${bundle}-t${index + 1}`;
+/**
+ * The tunnel of a path: `<bundle>-<name>` for a named path, else `<bundle>-`
+ * and a short hash of the pair of uplinks the path joins (unique per path of a
+ * tunnel bundle). Never the path's position: removing or reordering one path
+ * must not rename, and so recreate, another path's tunnels on both ends.
+ * The hash takes the room the bundle's name leaves, 2 to 4 characters: 2 keep
+ * every bundle name that fitted `<bundle>-t1` before (at most 12 characters).
+ */
+export function tunnelName(bundle: string, path: Path): string {
+  if (path.name !== undefined) return `${bundle}-${path.name}`;
+  const room = Math.min(4, Math.max(2, MAX_IFNAME - bundle.length - 1));
+  return `${bundle}-${base36(`netgen-path/${pathIdentity(path)}`, room)}`;
+}
+
+/**
+ * What identifies a path whatever its position: its name, else the uplinks it
+ * joins, keyed by host (so the order of the ends does not matter either).
+ */
+export function pathIdentity(path: Path): string {
+  if (path.name !== undefined) return `name:${path.name}`;
+  return [...path.uplinks].map(([host, uplink]) => `${host}=${uplink}`).sort().join(",");
+}
+
+/** How a path reads in descriptions: its name, else the uplinks it joins. */
+export function pathLabel(bundle: Bundle, path: Path): string {
+  return path.name ?? bundle.ends.map((e) => path.uplinks.get(e.host) ?? "?").join("-");
 }
 
 /** The ifb device that receives an uplink's ingress traffic for shaping. */
@@ -47,6 +70,12 @@ export function macAddress(host: string, device: string): string {
   const bytes = createHash("sha256").update(`netgen-mac/${host}/${device}`).digest().subarray(0, 6);
   bytes[0] = ((bytes[0] ?? 0) & 0xfc) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** `length` base-36 digits ([0-9a-z]) of a hash of `text`. */
+function base36(text: string, length: number): string {
+  const value = createHash("sha256").update(text).digest().readBigUInt64BE(0);
+  return (value % 36n ** BigInt(length)).toString(36).padStart(length, "0");
 }
 
 function hex(text: string, bytes: number): string {

@@ -72,12 +72,12 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
     b.addNetdev({
       name: t.name,
       kind: family === 4 ? "gretap" : "ip6gretap",
-      description: `path ${t.path + 1} of ${bundle.name}: ${mine.uplink.name} to ${peer.host}`,
+      description: `path ${t.label} of ${bundle.name}: ${mine.uplink.name} to ${peer.host}`,
       mac: macAddress(host, t.name),
       mtu,
       tunnel: { local: mine.local, remote: mine.remote, key: t.key },
     });
-    const slave = b.own(blankNetwork(t.name, `path ${t.path + 1} of ${bundle.name}`, true));
+    const slave = b.own(blankNetwork(t.name, `path ${t.label} of ${bundle.name}`, true));
     if (isBond) slave.bond = bundle.name;
     else slave.bridge = bundle.name;
     slave.primarySlave = isBond && t.primary;

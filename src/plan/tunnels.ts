@@ -1,11 +1,12 @@
 // The tunnels of every gretap bundle in the inventory, derived once for both
 // ends: outer addresses, GRE keys and MTUs cannot disagree between the ends
 // because neither end's values are typed; both come from here.
+import { createHash } from "node:crypto";
 import type { Family } from "../net/address.js";
 import type { Bundle, Inventory, Uplink } from "../inventory/types.js";
 import { lookup } from "../inventory/lookup.js";
 import { tunnelMtu } from "./mtu.js";
-import { tunnelName } from "./names.js";
+import { pathIdentity, pathLabel, tunnelName } from "./names.js";
 
 export interface TunnelEnd {
   host: string;
@@ -16,8 +17,13 @@ export interface TunnelEnd {
 
 export interface Tunnel {
   bundle: string;
+  /** The path's position: for messages only (see Path.index). */
   path: number;
   name: string;
+  /** The path in descriptions ("fiber", "fibre-public"): its name or its uplinks, never its position. */
+  label: string;
+  /** Identifies the path in its bundle whatever its position: GRE keys are derived from it. */
+  identity: string;
   family: Family;
   /** GRE key, where another tunnel joins the same two outer addresses. */
   key?: number;
@@ -48,7 +54,17 @@ export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
         { host: b.host, uplink: b, local: b.address.ip.text, remote: a.address.ip.text },
       ];
       const primary = bundle.strategy === "failover" && (hasPrimary ? path.primary : path.index === 0);
-      drafts.push({ bundle: bundle.name, path: path.index, name: tunnelName(bundle.name, path.index), family: a.address.ip.family, primary, ends, mtu: 0 });
+      drafts.push({
+        bundle: bundle.name,
+        path: path.index,
+        name: tunnelName(bundle.name, path),
+        label: pathLabel(bundle, path),
+        identity: pathIdentity(path),
+        family: a.address.ip.family,
+        primary,
+        ends,
+        mtu: 0,
+      });
     }
   }
   assignKeys(drafts);
@@ -67,8 +83,11 @@ export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
 
 /**
  * Tunnels that join the same two outer addresses cannot be told apart by the
- * kernel without a GRE key. Each such group gets keys 1..n in (bundle, path)
- * order, the same order on both ends.
+ * kernel without a GRE key. Each tunnel of such a group gets a key hashed from
+ * its bundle and path identity, not numbered by position: removing or
+ * reordering a path must not change another tunnel's key (a key change
+ * recreates the tunnel). A clash (odds 1 in 2^32 per pair) moves the later
+ * tunnel, in identity order, to the next free key.
  */
 function assignKeys(tunnels: Tunnel[]): void {
   const groups = new Map<string, Tunnel[]>();
@@ -78,7 +97,19 @@ function assignKeys(tunnels: Tunnel[]): void {
   }
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    group.sort((x, y) => (x.bundle === y.bundle ? x.path - y.path : x.bundle < y.bundle ? -1 : 1));
-    group.forEach((t, i) => (t.key = i + 1));
+    const used = new Set<number>();
+    const id = (t: Tunnel) => `${t.bundle}/${t.identity}`;
+    for (const t of [...group].sort((x, y) => (id(x) < id(y) ? -1 : id(x) > id(y) ? 1 : 0))) {
+      let key = greKey(id(t));
+      while (used.has(key)) key = key === 0xffffffff ? 1 : key + 1;
+      used.add(key);
+      t.key = key;
+    }
   }
+}
+
+/** A GRE key from 1 to 2^32 - 1 (0 reads as "no key" in some tools). */
+function greKey(identity: string): number {
+  const value = createHash("sha256").update(`netgen-gre-key/${identity}`).digest().readUInt32BE(0);
+  return value === 0 ? 1 : value;
 }

@@ -10,6 +10,7 @@ import { bundleRules } from "./rules/bundles.js";
 import { ruleContext } from "./rules/context.js";
 import { deviceRules } from "./rules/devices.js";
 import { hostRules } from "./rules/hosts.js";
+import { pathNameRules } from "./rules/path-names.js";
 import { schemaProblems } from "./schema-check.js";
 
 /** File names reach the header of every generated file: keep them plain. */
@@ -30,7 +31,7 @@ export function validateLoaded(loaded: LoadedInventory): Inventory {
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx));
   // The devices and MTUs to check are what planning code derives, and planning
   // needs every reference resolved: they are checked on an inventory that has
   // passed everything above, never on one that has not.
