@@ -16,7 +16,8 @@ export interface RenderOptions {
 export function render(options: RenderOptions, print: (line: string) => void): number {
   const tree = renderInventory(options.inventory, options.limit);
   const out = options.out ?? defaultOutDir(options.inventory);
-  const differences = diffTree(out, tree);
+  const unchanged = new Set<string>();
+  const differences = diffTree(out, tree, unchanged);
   if (options.check) {
     if (differences.length === 0) {
       print(`${out} is up to date with ${tree.inventory}`);
@@ -28,7 +29,7 @@ export function render(options: RenderOptions, print: (line: string) => void): n
     return 1;
   }
   const existed = new Set(tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host));
-  writeTree(out, tree);
+  writeTree(out, tree, unchanged);
   const changes = changesPerHost(out, differences);
   const width = Math.max(...tree.hosts.map((h) => h.host.length));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -1,7 +1,7 @@
 // Writing a rendered inventory to disk: generated/<inventory>/<host>/etc/...
 // Built beside the target and swapped in by rename, so an interrupted render
 // leaves the previous tree, and stale files of a host disappear with it.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ExitError } from "../errors.js";
 import type { HostFiles } from "../render/file-set.js";
@@ -41,18 +41,35 @@ function refuseForeign(outDir: string): void {
   }
 }
 
-function writeHost(dir: string, files: HostFiles): void {
+/**
+ * `unchanged`: files of the current tree that diffTree found identical to what
+ * is rendered (content and mode). They are hard-linked into the staging tree
+ * instead of written again: a re-render of 10,000 hosts where three changed
+ * otherwise rewrites (and then deletes) every file.
+ */
+function writeHost(dir: string, files: HostFiles, current: string, unchanged: ReadonlySet<string>): void {
   const made = new Set<string>();
   for (const e of files.entries) {
     const path = join(dir, e.path);
     const parent = dirname(path);
     if (!made.has(parent)) mkdirSync(parent, { recursive: true }), made.add(parent);
-    if (e.kind === "file") writeFileSync(path, e.content, { mode: e.mode, flag: "wx" });
-    else symlinkSync(e.target, path);
+    const old = join(current, e.path);
+    if (e.kind === "link") symlinkSync(e.target, path);
+    else if (!(unchanged.has(old) && linked(old, path))) writeFileSync(path, e.content, { mode: e.mode, flag: "wx" });
   }
 }
 
-export function writeTree(outDir: string, tree: RenderedTree): void {
+/** A hard link where the file system allows one (not across devices, not on every file system). */
+function linked(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function writeTree(outDir: string, tree: RenderedTree, unchanged: ReadonlySet<string> = new Set()): void {
   refuseForeign(outDir);
   const manifest = manifestText(nextManifest(outDir, tree));
   const staging = `${outDir}.netgen-new-${process.pid}`;
@@ -67,7 +84,7 @@ export function writeTree(outDir: string, tree: RenderedTree): void {
         if (name !== MANIFEST && !rendered.has(name)) copyHostFolder(join(outDir, name), join(staging, name));
       }
     }
-    for (const h of tree.hosts) writeHost(join(staging, h.host), h);
+    for (const h of tree.hosts) writeHost(join(staging, h.host), h, join(outDir, h.host), unchanged);
     writeFileSync(join(staging, MANIFEST), manifest);
     if (existsSync(outDir)) renameSync(outDir, retired);
     renameSync(staging, outDir);
@@ -89,8 +106,11 @@ function copyHostFolder(from: string, to: string): void {
   } else writeFileSync(to, readFileSync(from), { mode: stat.mode & 0o7777 });
 }
 
-/** Differences between the tree on disk and what render would write (for --check). */
-export function diffTree(outDir: string, tree: RenderedTree): string[] {
+/**
+ * Differences between the tree on disk and what render would write (for --check).
+ * `unchanged`, when given, collects the files found identical (for writeTree).
+ */
+export function diffTree(outDir: string, tree: RenderedTree, unchanged?: Set<string>): string[] {
   const differences: string[] = [];
   const manifest = manifestText(nextManifest(outDir, tree));
   const onDiskManifest = existsSync(join(outDir, MANIFEST)) ? readFileSync(join(outDir, MANIFEST), "utf8") : undefined;
@@ -111,6 +131,7 @@ export function diffTree(outDir: string, tree: RenderedTree): string[] {
         if (!stat.isSymbolicLink() || readlinkSync(path) !== e.target) differences.push(`${path}: should be a link to ${e.target}`);
       } else if (!stat.isFile() || readFileSync(path, "utf8") !== e.content) differences.push(`${path}: differs`);
       else if ((stat.mode & 0o7777) !== e.mode) differences.push(`${path}: mode ${(stat.mode & 0o7777).toString(8)}, should be ${e.mode.toString(8)}`);
+      else unchanged?.add(path);
     }
     for (const path of listTree(dir)) if (!expected.has(path)) differences.push(`${join(dir, path)}: not rendered any more (stale)`);
   }
