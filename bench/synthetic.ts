@@ -33,6 +33,13 @@ export function syntheticInventory(hosts: number): string {
   return `${lines.join("\n")}\n${bundles.join("\n")}\n`;
 }
 
+/** A few hosts changed (the first shaped uplinks' egress rate): the re-render a review usually follows. */
+export function editSomeHosts(text: string, count = 3): { text: string; hosts: number } {
+  let hosts = 0;
+  const edited = text.replace(/egress: 20mbit/g, (match) => (hosts < count ? (hosts++, "egress: 25mbit") : match));
+  return { text: edited, hosts };
+}
+
 /** One gateway of the synthetic inventory, as netplan YAML (3 uplinks, 3 gretaps, a bond). */
 export function netplanEquivalent(): string {
   return `network:

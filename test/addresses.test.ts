@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderInventory } from "../src/commands/render.js";
+import { renderInventory } from "../src/pipeline/pipeline.js";
 import { formatIp, parseCidr, parseIp } from "../src/net/address.js";
 import { command, tierAvailable } from "./support/tier.js";
 

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderInventory } from "../src/commands/render.js";
+import { renderInventory } from "../src/pipeline/pipeline.js";
 import { diffTree } from "../src/output/tree.js";
 import { GOLDEN_DIR, scenarios } from "./golden/update.js";
 

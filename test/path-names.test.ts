@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderInventory } from "../src/commands/render.js";
+import { renderInventory } from "../src/pipeline/pipeline.js";
 import { InventoryError } from "../src/errors.js";
 import { tunnelName } from "../src/plan/names.js";
 import { validateText } from "../src/validate/validate.js";

@@ -11,7 +11,7 @@ import { type LabRequest, type LabResult, runLab, type Scenario } from "../lab/i
 import { plotSvg } from "../lab/plot.js";
 import { type LabReport, labTable } from "../lab/report.js";
 import { distributionKernel, runInVm } from "../lab/vm.js";
-import { validateFile } from "../validate/validate.js";
+import { validateFile } from "../pipeline/pipeline.js";
 
 const INSIDE = fileURLToPath(new URL("../lab/inside.js", import.meta.url));
 const NEEDED = ["bonding", "ip_gre", "sch_teql", "sch_netem"];

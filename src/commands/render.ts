@@ -1,14 +1,12 @@
 // netgen render INVENTORY [-o DIR] [--check] [--limit HOSTS]
-import { existsSync, readFileSync } from "node:fs";
-import { basename, extname, join, relative, sep } from "node:path";
-import { ExitError } from "../errors.js";
-import type { Inventory } from "../inventory/types.js";
-import { sha256 } from "../output/manifest.js";
-import { diffTree, outputFolder, type RenderedTree, writeTree } from "../output/tree.js";
-import { planInventory } from "../plan/plan.js";
-import { renderHost } from "../render/render-host.js";
-import { closest } from "../validate/suggest.js";
-import { validateFile, type WarningOptions } from "../validate/validate.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { outputFolder } from "../output/tree.js";
+import { defaultOutDir, diffTree, renderInventory, writeTree } from "../pipeline/pipeline.js";
+import type { WarningOptions } from "../pipeline/pipeline.js";
+
+/** Where these lived before src/pipeline: re-exported for importers not yet moved. */
+export { defaultOutDir, limitHosts, renderInventory } from "../pipeline/pipeline.js";
 
 export interface RenderOptions {
   inventory: string;
@@ -18,36 +16,11 @@ export interface RenderOptions {
   warnings?: WarningOptions;
 }
 
-export function defaultOutDir(inventory: string): string {
-  return join("generated", basename(inventory, extname(inventory)));
-}
-
-/** Validate, plan and render in memory: nothing touches the disk. */
-export function renderInventory(file: string, limit?: string, warnings: WarningOptions = {}): RenderedTree {
-  const inventory = validateFile(file, warnings);
-  const only = limitHosts(inventory, limit);
-  const hosts = planInventory(inventory, only).map(renderHost);
-  return { inventory: relative(process.cwd(), file).split(sep).join("/"), inventorySha256: sha256(readFileSync(file)), hosts, partial: only !== undefined };
-}
-
-export function limitHosts(inventory: Inventory, limit?: string): Set<string> | undefined {
-  if (limit === undefined) return undefined;
-  const names = limit.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const known = inventory.hosts.map((h) => h.name);
-  for (const name of names) {
-    if (!known.includes(name)) {
-      const guess = closest(name, known);
-      throw new ExitError(`--limit: no host '${name}' in ${inventory.file}${guess ? ` (did you mean '${guess}'?)` : ""}; hosts: ${known.join(", ")}`);
-    }
-  }
-  if (names.length === 0) throw new ExitError("--limit: give host names separated by commas");
-  return new Set(names);
-}
-
 export function render(options: RenderOptions, print: (line: string) => void): number {
   const tree = renderInventory(options.inventory, options.limit, options.warnings);
   const out = outputFolder(options.out ?? defaultOutDir(options.inventory));
-  const differences = diffTree(out, tree);
+  const unchanged = new Set<string>();
+  const differences = diffTree(out, tree, unchanged);
   if (options.check) {
     if (differences.length === 0) {
       print(`${out} is up to date with ${tree.inventory}`);
@@ -59,16 +32,31 @@ export function render(options: RenderOptions, print: (line: string) => void): n
     return 1;
   }
   const existed = new Set(tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host));
-  writeTree(out, tree);
+  writeTree(out, tree, unchanged);
+  const changes = changesPerHost(out, differences);
   const width = Math.max(...tree.hosts.map((h) => h.host.length));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   print(`rendered ${tree.inventory} -> ${out}/`);
   for (const h of tree.hosts) {
-    const changed = differences.filter((d) => d.startsWith(`${join(out, h.host)}/`)).length;
+    const changed = changes.get(h.host) ?? 0;
     const files = h.entries.filter((e) => e.kind === "file").length;
     const links = h.entries.length - files;
     const state = !existed.has(h.host) ? "new" : changed ? `${plural(changed, "change")}` : "unchanged";
     print(`  ${h.host.padEnd(width)}  ${plural(files, "file")}${links ? `, ${plural(links, "link")}` : ""}  (${state})`);
   }
   return 0;
+}
+
+/** Differences counted per host folder in one pass (a filter per host was quadratic in the fleet). */
+function changesPerHost(out: string, differences: string[]): Map<string, number> {
+  const prefix = join(out, "x").slice(0, -1); // as diffTree spells paths: join() normalizes `out`
+  const counts = new Map<string, number>();
+  for (const d of differences) {
+    if (!d.startsWith(prefix)) continue;
+    const slash = d.indexOf("/", prefix.length);
+    if (slash < 0) continue; // the manifest, or a whole stale host folder: not a change inside a host
+    const host = d.slice(prefix.length, slash);
+    counts.set(host, (counts.get(host) ?? 0) + 1);
+  }
+  return counts;
 }

@@ -1,5 +1,5 @@
 // netgen validate INVENTORY
-import { validateFile, type WarningOptions } from "../validate/validate.js";
+import { validateFile, type WarningOptions } from "../pipeline/pipeline.js";
 
 export function validate(file: string, print: (line: string) => void, warnings: WarningOptions = {}): number {
   const inventory = validateFile(file, warnings);

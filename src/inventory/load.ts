@@ -4,6 +4,7 @@
 // The `yaml` package is used instead of js-yaml: js-yaml gives positions for
 // syntax errors only, while `yaml` keeps the range of every node, which is what
 // `file:line:col` for schema and semantic errors needs.
+import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from "yaml";
 import { type DocPath, InventoryError, type LocatedProblem, type Problem } from "../errors.js";
@@ -18,6 +19,8 @@ const MAX_ALIAS_COUNT = 1000;
 export interface LoadedInventory {
   file: string;
   text: string;
+  /** Of the bytes parsed: the manifest records it, so the tree and its hash come from one read. */
+  sha256: string;
   data: unknown;
   locate(problem: Problem): LocatedProblem;
 }
@@ -34,10 +37,11 @@ export function loadInventory(file: string): LoadedInventory {
   if (size > MAX_INVENTORY_BYTES) {
     throw new InventoryError([atStart(file, `the inventory is ${(size / 1048576).toFixed(1)} MiB; netgen reads at most ${MAX_INVENTORY_BYTES / 1048576} MiB`, "split it into several inventories")]);
   }
-  return parseInventory(file, readFileSync(file, "utf8"));
+  const bytes = readFileSync(file);
+  return parseInventory(file, bytes.toString("utf8"), bytes);
 }
 
-export function parseInventory(file: string, text: string): LoadedInventory {
+export function parseInventory(file: string, text: string, bytes: Buffer | string = text): LoadedInventory {
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check compares each key with every earlier one
   // (quadratic in a 10,000-host map): duplicates are found in one pass below.
@@ -62,7 +66,7 @@ export function parseInventory(file: string, text: string): LoadedInventory {
     throw new InventoryError([located(0, { path: [], message: `YAML: ${(error as Error).message}`, hint: "write the repeated parts out, or use fewer nested aliases" })]);
   }
   const locate = (problem: Problem): LocatedProblem => located(offsetOf(doc, problem.path, problem.at ?? "value"), problem);
-  return { file, text, data, locate };
+  return { file, text, sha256: createHash("sha256").update(bytes).digest("hex"), data, locate };
 }
 
 /** Every key that appears twice in one mapping, at the second occurrence. */

@@ -5,10 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bundle, Inventory, Strategy } from "../inventory/types.js";
 import { failoverEndIndex } from "../plan/devices.js";
-import { planInventory } from "../plan/plan.js";
 import type { HostFiles } from "../render/file-set.js";
-import { renderHost } from "../render/render-host.js";
-import { validateFile } from "../validate/validate.js";
+import { renderHosts, validateFile } from "../pipeline/pipeline.js";
 import { writeUpLayout } from "./control.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
@@ -76,7 +74,7 @@ async function withTopology<T>(inventory: Inventory, bundle: Bundle, rendered: H
   }
 }
 
-const filesOf = (inventory: Inventory, bundle: Bundle) => planInventory(inventory, new Set(bundle.ends.map((e) => e.host))).map(renderHost);
+const filesOf = (inventory: Inventory, bundle: Bundle) => renderHosts(inventory, new Set(bundle.ends.map((e) => e.host)));
 
 async function failoverRuns(inventory: Inventory, bundle: Bundle): Promise<FailoverRun[]> {
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;

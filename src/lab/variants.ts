@@ -4,7 +4,7 @@
 // any inventory (so a variant the rules refuse is reported, not guessed at).
 import { isMap, isSeq, parseDocument } from "yaml";
 import type { Inventory, Strategy } from "../inventory/types.js";
-import { validateText } from "../validate/validate.js";
+import { validateText } from "../pipeline/pipeline.js";
 
 export const AGGREGATING: Strategy[] = ["teql", "balance-rr", "ecmp"];
 

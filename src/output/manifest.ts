@@ -16,9 +16,17 @@ export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+type FileHashes = Manifest["hosts"][string]["files"];
+/** render compares (--check, the summary) and then writes: each file is hashed once. */
+const hashed = new WeakMap<HostFiles, FileHashes>();
+
 export function hostManifest(files: HostFiles, inventorySha256: string): Manifest["hosts"][string] {
-  const entries: Manifest["hosts"][string]["files"] = {};
-  for (const e of files.entries) entries[e.path] = e.kind === "file" ? { sha256: sha256(e.content), mode: e.mode.toString(8).padStart(4, "0") } : { link: e.target };
+  let entries = hashed.get(files);
+  if (entries === undefined) {
+    entries = {};
+    for (const e of files.entries) entries[e.path] = e.kind === "file" ? { sha256: sha256(e.content), mode: e.mode.toString(8).padStart(4, "0") } : { link: e.target };
+    hashed.set(files, entries);
+  }
   return { inventorySha256, files: entries };
 }
 

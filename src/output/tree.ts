@@ -1,7 +1,7 @@
 // Writing a rendered inventory to disk: generated/<inventory>/<host>/etc/...
 // Built beside the target and swapped in by rename, so an interrupted render
 // leaves the previous tree, and stale files of a host disappear with it.
-import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize, relative, resolve, sep } from "node:path";
 import { ExitError } from "../errors.js";
 import type { HostFiles } from "../render/file-set.js";
@@ -98,14 +98,31 @@ function refuseForeign(outDir: string): void {
   }
 }
 
-function writeHost(dir: string, files: HostFiles): void {
+/**
+ * `unchanged`: files of the current tree that diffTree found identical to what
+ * is rendered (content and mode). They are hard-linked into the staging tree
+ * instead of written again: a re-render of 10,000 hosts where three changed
+ * otherwise rewrites (and then deletes) every file.
+ */
+function writeHost(dir: string, files: HostFiles, current: string, unchanged: ReadonlySet<string>): void {
   const made = new Set<string>();
   for (const e of files.entries) {
     const path = join(dir, e.path);
     const parent = dirname(path);
     if (!made.has(parent)) mkdirSync(parent, { recursive: true }), made.add(parent);
-    if (e.kind === "file") writeFile(path, e.content, e.mode);
-    else symlinkSync(e.target, path);
+    const old = join(current, e.path);
+    if (e.kind === "link") symlinkSync(e.target, path);
+    else if (!(unchanged.has(old) && linked(old, path))) writeFile(path, e.content, e.mode);
+  }
+}
+
+/** A hard link where the file system allows one (not across devices, not on every file system). */
+function linked(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -122,7 +139,7 @@ function firstMissing(path: string): string | undefined {
   return missing;
 }
 
-export function writeTree(given: string, tree: RenderedTree): void {
+export function writeTree(given: string, tree: RenderedTree, unchanged: ReadonlySet<string> = new Set()): void {
   const outDir = outputFolder(given);
   refuseForeign(outDir);
   const manifest = manifestText(nextManifest(outDir, tree));
@@ -139,7 +156,7 @@ export function writeTree(given: string, tree: RenderedTree): void {
         if (name !== MANIFEST && !rendered.has(name)) copyHostFolder(join(outDir, name), join(staging, name));
       }
     }
-    for (const h of tree.hosts) writeHost(join(staging, h.host), h);
+    for (const h of tree.hosts) writeHost(join(staging, h.host), h, join(outDir, h.host), unchanged);
     writeFile(join(staging, MANIFEST), manifest, 0o644);
     if (existsSync(outDir)) renameSync(outDir, retired);
     renameSync(staging, outDir);
@@ -167,8 +184,11 @@ function copyHostFolder(from: string, to: string): void {
   else throw new ExitError(`${from} is not a file, folder or link netgen wrote: remove it and render again`);
 }
 
-/** Differences between the tree on disk and what render would write (for --check). */
-export function diffTree(given: string, tree: RenderedTree): string[] {
+/**
+ * Differences between the tree on disk and what render would write (for --check).
+ * `unchanged`, when given, collects the files found identical (for writeTree).
+ */
+export function diffTree(given: string, tree: RenderedTree, unchanged?: Set<string>): string[] {
   const outDir = outputFolder(given);
   const differences: string[] = [];
   const manifest = manifestText(nextManifest(outDir, tree));
@@ -176,15 +196,21 @@ export function diffTree(given: string, tree: RenderedTree): string[] {
   if (onDiskManifest !== manifest) differences.push(`${join(outDir, MANIFEST)}: ${onDiskManifest === undefined ? "missing" : "differs"}`);
   for (const h of tree.hosts) {
     const dir = join(outDir, h.host);
+    if (!existsSync(dir)) {
+      // A new host: every file is missing, no need to ask the disk about each.
+      for (const e of h.entries) differences.push(`${join(dir, e.path)}: missing`);
+      continue;
+    }
     const expected = new Set(h.entries.map((e) => e.path));
     for (const e of h.entries) {
       const path = join(dir, e.path);
-      const stat = existsSync(path) || isLink(path) ? lstatSync(path) : undefined;
+      const stat = lstatSync(path, { throwIfNoEntry: false }); // one call: a dangling link is there too
       if (stat === undefined) differences.push(`${path}: missing`);
       else if (e.kind === "link") {
         if (!stat.isSymbolicLink() || readlinkSync(path) !== e.target) differences.push(`${path}: should be a link to ${e.target}`);
       } else if (!stat.isFile() || readFileSync(path, "utf8") !== e.content) differences.push(`${path}: differs`);
       else if ((stat.mode & 0o7777) !== e.mode) differences.push(`${path}: mode ${(stat.mode & 0o7777).toString(8)}, should be ${e.mode.toString(8)}`);
+      else unchanged?.add(path);
     }
     for (const path of listTree(dir)) if (!expected.has(path)) differences.push(`${join(dir, path)}: not rendered any more (stale)`);
   }
@@ -193,14 +219,6 @@ export function diffTree(given: string, tree: RenderedTree): string[] {
     for (const name of readdirSync(outDir)) if (name !== MANIFEST && !hosts.has(name)) differences.push(`${join(outDir, name)}: not in the inventory (stale)`);
   }
   return differences;
-}
-
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 /** Every file and symlink below `dir`, as paths relative to it (symlinked folders are not followed). */

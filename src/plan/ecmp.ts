@@ -10,7 +10,7 @@ import type { RoutePlan } from "./model.js";
 import { BUNDLE_DEFAULT_METRIC } from "./routes.js";
 
 export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): void {
-  const host = b.plan.host;
+  const host = b.host;
   const end = bundle.ends.find((e) => e.host === host)!;
   const peer = bundle.ends.find((e) => e.host !== host)!;
   const uplinkOf = (h: string, name: string) => lookup(inventory).uplink(h, name)!;
@@ -19,7 +19,7 @@ export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
     dev: p.uplinks.get(host)!,
     weight: p.weight ?? 1,
   }));
-  const owner = b.existing(nexthops[0]!.dev);
+  const from = `ecmp bundle ${bundle.name}`;
   const family = nexthops[0]!.via.includes(":") ? 6 : 4;
   const routes: RoutePlan[] = [];
   // networkd ignores a [Route] with neither Gateway= nor Destination=, so a
@@ -27,11 +27,12 @@ export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
   const anywhere = family === 4 ? "0.0.0.0/0" : "::/0";
   if (end.defaultRoute) routes.push({ why: `default route over every path of ${bundle.name}`, destination: anywhere, metric: BUNDLE_DEFAULT_METRIC, nexthops });
   for (const r of end.routes) routes.push({ why: `${r.text} over every path of ${bundle.name}`, destination: r.text, nexthops });
-  owner.routes.push(...routes);
+  // The routes go in the first path's uplink file (any uplink of the bundle would do: one place, stable).
+  b.contribute(nexthops[0]!.dev, { from, routes });
   b.sysctl(`net/ipv${family}/fib_multipath_hash_policy`, "1", `ecmp bundle ${bundle.name}: hash on ports too, so different flows take different paths`);
   for (const hop of nexthops) {
     // The route stays when one member loses carrier; the kernel then skips that next hop.
-    b.existing(hop.dev).ignoreCarrierLoss = true;
+    b.contribute(hop.dev, { from, ignoreCarrierLoss: true });
     if (family === 4) b.sysctl(`net/ipv4/conf/${hop.dev}/ignore_routes_with_linkdown`, "1", `ecmp bundle ${bundle.name}: no flow is hashed onto a member without carrier`);
   }
 }

@@ -1,5 +1,6 @@
 // The typed model of one host's configuration: plain data, no I/O. The planner
-// fills it, the renderer turns it into files. Arrays are sorted by the planner.
+// fills it and decides every directive and command line; the renderer only
+// prints it (an absent optional field: no directive). Arrays are sorted by the planner.
 
 export interface HostPlan {
   host: string;
@@ -24,6 +25,7 @@ export interface NetDevPlan {
   mac?: string;
   mtu?: number;
   bond?: BondPlan;
+  bridge?: { stp: boolean };
   tunnel?: { local: string; remote: string; key?: number };
 }
 
@@ -33,6 +35,7 @@ export interface BondPlan {
   arpTargets: string[];
   /** active-backup only: validate probes on the active and backup tunnels. */
   arpValidate?: "all";
+  arpAllTargets?: "any";
   primaryReselect?: "always";
 }
 
@@ -40,21 +43,23 @@ export interface NetworkPlan {
   /** The interface matched by name. */
   name: string;
   description: string;
-  /** Interfaces netgen creates (vs. uplinks that exist already). */
-  virtual: boolean;
+  /** [Link] RequiredForOnline= */
+  requiredForOnline?: boolean;
   addresses: string[];
-  dhcp: boolean;
+  dhcp?: "ipv4";
   /** DHCP route metric, when dhcp. */
   dhcpRouteMetric?: number;
   tunnels: string[];
   bond?: string;
   bridge?: string;
   primarySlave: boolean;
-  linkLocal: boolean;
+  linkLocalAddressing?: boolean;
+  ipv6AcceptRA?: boolean;
   forwarding: boolean;
   configureWithoutCarrier: boolean;
   ignoreCarrierLoss: boolean;
-  teqlId?: number;
+  /** [TrivialLinkEqualizer]: the equalizer this member feeds. */
+  teql?: { parent: "root"; id: number };
   routes: RoutePlan[];
 }
 
@@ -71,7 +76,17 @@ export interface ShaperPlan {
   device: string;
   egress?: string;
   ingress?: { rate: string; ifb: string };
+  description: string;
   notes: string[];
+  start: Command[];
+  stop: Command[];
+}
+
+/** A command a unit runs: argv as the program gets it (quoted in one place, render/exec-line.ts). */
+export interface Command {
+  argv: string[];
+  /** ExecStart=-...: a failure does not fail the unit. */
+  mayFail: boolean;
 }
 
 /**
@@ -83,6 +98,7 @@ export interface ShaperPlan {
 export interface EqualizerPlan {
   device: string;
   members: string[];
+  start: Command[];
 }
 
 export interface NatPlan {

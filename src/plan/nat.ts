@@ -18,7 +18,9 @@ export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void 
     .filter((x) => x.strategy !== "ecmp")
     .map((x) => (x.strategy === "teql" ? teqlDevice(inventory, host.name, x.name) : x.name))
     .sort();
-  b.plan.nat = { rules: uplinks.map((u) => ({ from, to: u.name })) };
-  for (const u of uplinks) b.existing(u.name).forwarding = true;
+  b.setNat({ rules: uplinks.map((u) => ({ from, to: u.name })) });
+  // Forwarding on both sides of every rule: the bundle devices traffic comes
+  // from (their own planners set it only for a default route) and the uplinks it leaves by.
+  for (const device of [...from, ...uplinks.map((u) => u.name)]) b.contribute(device, { from: "masquerade", forwarding: true });
   for (const m of ["nf_tables", "nft_chain_nat", "nft_masq"]) b.module(m);
 }

@@ -1,4 +1,5 @@
-// Valid inventory -> one HostPlan per host.
+// Valid inventory -> one HostPlan per host: each planner owns the files it
+// creates and contributes typed fragments to others' (builder.ts merges them).
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import { HostBuilder } from "./builder.js";
@@ -17,13 +18,12 @@ export function planInventory(inventory: Inventory, only?: ReadonlySet<string>):
     .filter((h) => only === undefined || only.has(h.name))
     .map((host) => {
       const b = new HostBuilder(host.name, inventory.file, host.systemd);
-      const natHost = host.uplinks.some((u) => u.masquerade);
       planUplinks(b, host);
       planLoopbacks(b, host);
       for (const bundle of lookup(inventory).bundlesOf(host.name)) {
         if (bundle.strategy === "ecmp") planEcmp(b, inventory, bundle);
-        else if (bundle.strategy === "teql") planTeql(b, inventory, bundle, natHost);
-        else planTunnelBundle(b, tunnels.get(bundle.name)!, natHost);
+        else if (bundle.strategy === "teql") planTeql(b, inventory, bundle);
+        else planTunnelBundle(b, tunnels.get(bundle.name)!);
       }
       planShapers(b, inventory);
       planNat(b, inventory, host);

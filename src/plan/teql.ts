@@ -6,23 +6,26 @@ import type { Bundle, Inventory } from "../inventory/types.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { teqlBundles, teqlDevice } from "./names.js";
 import { routesVia } from "./routes.js";
+import { equalizerStart } from "./tc.js";
 
-export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, natHost: boolean): void {
-  const host = b.plan.host;
+export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle): void {
+  const host = b.host;
   const end = bundle.ends.find((e) => e.host === host)!;
   const peer = bundle.ends.find((e) => e.host !== host)!;
   const device = teqlDevice(inventory, host, bundle.name);
   const count = teqlBundles(inventory, host).length;
   b.module("sch_teql", { options: `max_equalizers=${count}`, why: count === 1 ? "teql0 for this host's teql bundle" : `teql0..teql${count - 1} for this host's teql bundles` });
-  const network = b.network(device, () => blankNetwork(device, `teql bundle ${bundle.name}`, true));
+  const network = b.own(blankNetwork(device, `teql bundle ${bundle.name}`, true));
   network.addresses.push(end.addressText!);
   network.configureWithoutCarrier = true;
-  network.forwarding = end.defaultRoute || natHost;
+  network.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
   network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
-  b.plan.equalizers.push({ device, members: bundle.paths.map((p) => p.uplinks.get(host)!) });
+  const members = bundle.paths.map((p) => p.uplinks.get(host)!);
+  b.addEqualizer({ device, members, start: equalizerStart(device, members) });
   for (const path of bundle.paths) {
     const member = path.uplinks.get(host)!;
-    b.existing(member).teqlId = Number(device.slice(4));
+    // The equalizer is the member's root qdisc (so no HTB root here: shaping.ts).
+    b.contribute(member, { from: `teql bundle ${bundle.name}`, teql: { parent: "root", id: Number(device.slice(4)) } });
     // Packets for the teql address arrive on a member while the route back to
     // the peer points at the teql device: strict reverse-path filtering drops them.
     b.sysctl(`net/ipv4/conf/${member}/rp_filter`, "2", `teql member of ${bundle.name}: loose reverse-path filter`);

@@ -17,9 +17,9 @@ import { macAddress } from "./names.js";
 import { routesVia } from "./routes.js";
 import type { TunnelBundle } from "./tunnels.js";
 
-export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle, natHost: boolean): void {
+export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   const { bundle, tunnels, mtu } = tb;
-  const host = b.plan.host;
+  const host = b.host;
   const endIndex = bundle.ends.findIndex((e) => e.host === host);
   const end = bundle.ends[endIndex]!;
   const peer = bundle.ends[1 - endIndex]!;
@@ -40,22 +40,31 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle, natHost: bool
         arpIntervalMs: intervalMs(bundle.monitorInterval),
         arpTargets: [peer.address!.ip.text],
         arpValidate: bundle.strategy === "failover" ? "all" : undefined,
+        // One target: a tunnel is up when it answers (the kernel's default, written out).
+        arpAllTargets: bundle.strategy === "failover" ? "any" : undefined,
         primaryReselect: bundle.strategy === "failover" ? "always" : undefined,
       },
     });
   } else {
     b.module("bridge");
-    b.addNetdev({ name: bundle.name, kind: "bridge", description: `far end of failover bundle ${bundle.name} from ${peer.host}: accepts traffic on any tunnel`, mac: macAddress(host, bundle.name), mtu });
+    // No STP: the tunnels all end in the far end's bond, not a loop to break, and
+    // STP would hold a tunnel that comes back in listening/learning for the forward delay.
+    const description = `far end of failover bundle ${bundle.name} from ${peer.host}: accepts traffic on any tunnel`;
+    b.addNetdev({ name: bundle.name, kind: "bridge", description, mac: macAddress(host, bundle.name), mtu, bridge: { stp: false } });
   }
 
-  const aggregate = b.network(bundle.name, () => blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));
+  const aggregate = b.own(blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));
   aggregate.addresses.push(end.addressText!);
-  aggregate.linkLocal = end.address!.ip.family === 6;
+  if (end.address!.ip.family === 6) {
+    // IPv6 neighbour discovery needs the bundle's link-local address.
+    aggregate.linkLocalAddressing = undefined;
+    aggregate.ipv6AcceptRA = undefined;
+  }
   // The bond must hold its address while every tunnel is down: its ARP probes
   // need a source address to bring the first tunnel back up.
   aggregate.configureWithoutCarrier = true;
   aggregate.ignoreCarrierLoss = true;
-  aggregate.forwarding = end.defaultRoute || natHost;
+  aggregate.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
   aggregate.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
 
   for (const t of tunnels) {
@@ -68,13 +77,13 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle, natHost: bool
       mtu,
       tunnel: { local: mine.local, remote: mine.remote, key: t.key },
     });
-    const slave = b.network(t.name, () => blankNetwork(t.name, `path ${t.label} of ${bundle.name}`, true));
+    const slave = b.own(blankNetwork(t.name, `path ${t.label} of ${bundle.name}`, true));
     if (isBond) slave.bond = bundle.name;
     else slave.bridge = bundle.name;
     slave.primarySlave = isBond && t.primary;
     // Bound to its uplink: the outer packets leave by this path's uplink even
     // when every tunnel goes to the same far address.
-    b.existing(mine.uplink.name).tunnels.push(t.name);
+    b.contribute(mine.uplink.name, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
     b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
   }
 }

@@ -7,11 +7,12 @@ export const UPLINK_METRIC_BASE = 1024;
 
 export function planUplinks(b: HostBuilder, host: Host): void {
   for (const u of host.uplinks) {
-    const network = b.network(u.name, () => blankNetwork(u.name, `uplink ${u.name}`, false));
+    const network = b.own(blankNetwork(u.name, `uplink ${u.name}`, false));
     const metric = UPLINK_METRIC_BASE + u.order;
     if (u.addressText) network.addresses.push(u.addressText);
     if (u.dhcp) {
-      network.dhcp = true;
+      // dhcp: true in the inventory is DHCPv4; IPv6 comes from router advertisements.
+      network.dhcp = "ipv4";
       network.dhcpRouteMetric = metric;
     }
     if (u.gatewayText) {
@@ -25,7 +26,7 @@ export function planUplinks(b: HostBuilder, host: Host): void {
 export function planLoopbacks(b: HostBuilder, host: Host): void {
   for (const lo of host.loopbacks) {
     b.addNetdev({ name: lo.name, kind: "dummy", description: `loopback ${lo.name} holding ${lo.addressText}` });
-    const network = b.network(lo.name, () => blankNetwork(lo.name, `loopback ${lo.name}`, true));
+    const network = b.own(blankNetwork(lo.name, `loopback ${lo.name}`, true));
     network.addresses.push(lo.addressText);
     network.configureWithoutCarrier = true;
     // dummy creates dummy0 by itself when loaded; let networkd create what the inventory names.

@@ -2,13 +2,11 @@
 // inventory renders to (a stale tree is refused with the command that fixes it).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { defaultOutDir, limitHosts } from "../commands/render.js";
 import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";
-import { readManifest } from "../output/tree.js";
+import { defaultOutDir, limitHosts, readManifest, validateFile } from "../pipeline/pipeline.js";
 import { loadIdentity } from "./connection.js";
-import { validateFile } from "../validate/validate.js";
 
 export interface Source {
   inventory: Inventory;

@@ -1,13 +1,11 @@
-// HostPlan parts -> template views: strings (and booleans for {{#if}}) only.
+// HostPlan parts -> template views: strings (and booleans for {{#if}}) only,
+// each the value the model gave (null: the model has no such directive).
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
-import { InternalError } from "../errors.js";
 import type { EqualizerPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
 import { forwardingLines } from "./directives.js";
+import { execLine } from "./exec-line.js";
 import { deviceUnit } from "./systemd-escape.js";
-
-const TC = "/sbin/tc";
-const IP = "/sbin/ip";
 
 export function header(inventory: string, host: string, comment = "#"): string {
   return [
@@ -15,6 +13,9 @@ export function header(inventory: string, host: string, comment = "#"): string {
     `${comment} change the inventory, run \`netgen render\`, review, commit, \`netgen push\`.`,
   ].join("\n");
 }
+
+/** A typed yes/no directive: absent when the model leaves it out. */
+const yesNo = (value: boolean | undefined) => (value === undefined ? null : value ? "yes" : "no");
 
 export function netdevView(d: NetDevPlan, head: string) {
   return {
@@ -31,9 +32,10 @@ export function netdevView(d: NetDevPlan, head: string) {
           arpInterval: `${d.bond.arpIntervalMs}ms`,
           arpTargets: d.bond.arpTargets.join(" "),
           arpValidate: d.bond.arpValidate ?? null,
+          arpAllTargets: d.bond.arpAllTargets ?? null,
         }
       : null,
-    bridge: d.kind === "bridge",
+    bridge: d.bridge ? { stp: yesNo(d.bridge.stp) } : null,
     tunnel: d.tunnel ? { local: d.tunnel.local, remote: d.tunnel.remote, key: d.tunnel.key === undefined ? null : String(d.tunnel.key) } : null,
   };
 }
@@ -43,20 +45,22 @@ export function networkView(n: NetworkPlan, head: string, systemd: number) {
   return {
     header: head,
     name: n.name,
-    virtual: n.virtual,
+    requiredForOnline: yesNo(n.requiredForOnline),
     description: n.description,
     addresses: n.addresses,
-    dhcp: n.dhcp,
-    linkLocalOff: !n.linkLocal,
+    dhcp: n.dhcp ?? null,
+    linkLocalAddressing: yesNo(n.linkLocalAddressing),
+    ipv6AcceptRA: yesNo(n.ipv6AcceptRA),
     configureWithoutCarrier: n.configureWithoutCarrier,
     ignoreCarrierLoss: n.ignoreCarrierLoss,
+    // The directive's spelling depends on the host's systemd (directives.ts).
     forwarding: n.forwarding ? forwardingLines(systemd, families.length > 0 ? families : [4]) : [],
     bond: n.bond ?? null,
     primarySlave: n.primarySlave,
     bridge: n.bridge ?? null,
     tunnels: n.tunnels,
     dhcpRouteMetric: n.dhcpRouteMetric === undefined ? null : String(n.dhcpRouteMetric),
-    teqlId: n.teqlId === undefined ? null : String(n.teqlId),
+    teql: n.teql ? { parent: n.teql.parent, id: String(n.teql.id) } : null,
     routes: n.routes.map((r) => ({
       why: r.why,
       destination: r.destination ?? null,
@@ -71,14 +75,13 @@ export function equalizerUnitName(device: string): string {
   return `netgen-equalizer-${device}.service`;
 }
 
-/** Members that are missing are skipped ("-"): the device comes up with the ones there are. */
 export function equalizerView(e: EqualizerPlan, head: string) {
   return {
     header: head,
     device: e.device,
     after: [e.device, ...e.members].map(deviceUnit).join(" "),
     deviceUnit: deviceUnit(e.device),
-    start: [...e.members.map((m) => `-${TC} qdisc replace dev ${m} root ${e.device}`), `${IP} link set dev ${e.device} up`],
+    start: e.start.map(execLine),
     wantedBy: e.members.map(deviceUnit).join(" "),
   };
 }
@@ -87,40 +90,7 @@ export function shapeUnitName(device: string): string {
   return `netgen-shape-${device}.service`;
 }
 
-/**
- * The shaped class's queue: fq_codel, not the default FIFO of txqueuelen
- * packets (1000 packets at 5 Mbit/s is 2.4 s of delay). Each flow gets its own
- * queue, so a bond's ARP probes inside a tunnel (the flow dissector looks into
- * gretap) do not wait behind bulk data and miss the monitor's deadline.
- * Every distribution kernel has it; a kernel without it keeps the FIFO ("-").
- */
-const leaf = (dev: string) => `-${TC} qdisc replace dev ${dev} parent 1:1 handle 10: fq_codel`;
-
 export function shapeView(s: ShaperPlan, head: string) {
-  const dev = s.device;
-  const start: string[] = [];
-  const stop: string[] = [];
-  const limits: string[] = [];
-  if (s.egress) {
-    limits.push(`egress ${s.egress}`);
-    start.push(`${TC} qdisc replace dev ${dev} root handle 1: htb default 1`, `${TC} class replace dev ${dev} parent 1: classid 1:1 htb rate ${s.egress} ceil ${s.egress}`, leaf(dev));
-    stop.push(`-${TC} qdisc del dev ${dev} root`);
-  }
-  if (s.ingress) {
-    const { ifb, rate } = s.ingress;
-    limits.push(`ingress ${rate} through ${ifb}`);
-    start.push(
-      // The ingress qdisc cannot be replaced once it exists: add it, tolerating
-      // "exists"; the filter below fails if it is really missing.
-      `-${TC} qdisc add dev ${dev} handle ffff: ingress`,
-      `${TC} filter replace dev ${dev} parent ffff: protocol all prio 1 handle 800::800 u32 match u32 0 0 action mirred egress redirect dev ${ifb}`,
-      `${TC} qdisc replace dev ${ifb} root handle 1: htb default 1`,
-      `${TC} class replace dev ${ifb} parent 1: classid 1:1 htb rate ${rate} ceil ${rate}`,
-      leaf(ifb),
-    );
-    stop.push(`-${TC} qdisc del dev ${dev} ingress`, `-${TC} qdisc del dev ${ifb} root`);
-  }
-  if (start.length === 0) throw new InternalError(`shaper for ${dev} shapes nothing`);
-  const devices = [deviceUnit(dev), ...(s.ingress ? [deviceUnit(s.ingress.ifb)] : [])].join(" ");
-  return { header: head, description: `netgen: shape ${dev} (${limits.join(", ")})`, notes: s.notes, devices, start, stop, wantedBy: deviceUnit(dev) };
+  const devices = [deviceUnit(s.device), ...(s.ingress ? [deviceUnit(s.ingress.ifb)] : [])].join(" ");
+  return { header: head, description: s.description, notes: s.notes, devices, start: s.start.map(execLine), stop: s.stop.map(execLine), wantedBy: deviceUnit(s.device) };
 }

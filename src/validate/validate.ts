@@ -1,4 +1,6 @@
-// load -> schema (ajv) + semantic rules -> every problem at once, or a typed inventory.
+// load -> schema (ajv) + semantic rules (references resolve, addresses fit) ->
+// checks of what the planner derives from the now resolvable inventory (device
+// names, tunnel MTUs) -> every problem at once, or a typed inventory.
 import { basename } from "node:path";
 import { InventoryError, type LocatedProblem, type Problem } from "../errors.js";
 import { loadInventory, parseInventory, type LoadedInventory } from "../inventory/load.js";
@@ -31,14 +33,18 @@ export function validateText(file: string, text: string, options: WarningOptions
   return validateLoaded(parseInventory(file, text), options);
 }
 
-function validateLoaded(loaded: LoadedInventory, options: WarningOptions): Inventory {
+export function validateLoaded(loaded: LoadedInventory, options: WarningOptions = {}): Inventory {
   const problems: Problem[] = [...schemaProblems(loaded.data)];
   if (!INVENTORY_FILE_NAME.test(basename(loaded.file))) {
     problems.push({ path: [], message: `the inventory's file name '${basename(loaded.file)}' goes into every generated file's header and names the output folder`, hint: "name it with letters, digits, '.', '_', '-' and end it in .yaml" });
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...deviceRules(ctx), ...addressRules(ctx), ...boundRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...addressRules(ctx), ...boundRules(ctx));
+  // The devices and MTUs to check are what planning code derives, and planning
+  // needs every reference resolved: they are checked on an inventory that has
+  // passed everything above, never on one that has not.
+  if (problems.length === 0) problems.push(...deviceRules(ctx));
   const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx)];
   if (options.strict) problems.push(...warnings.map((w) => ({ ...w, message: `${w.message} (an error under --strict)` })));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));

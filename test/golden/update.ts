@@ -2,8 +2,7 @@
 // diff in git before committing it: that diff is the change in output.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { renderInventory } from "../../src/commands/render.js";
-import { writeTree } from "../../src/output/tree.js";
+import { renderInventory, writeTree } from "../../src/pipeline/pipeline.js";
 
 export const GOLDEN_DIR = "test/golden";
 

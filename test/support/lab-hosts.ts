@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderInventory } from "../../src/commands/render.js";
+import { renderInventory } from "../../src/pipeline/pipeline.js";
 import { writeTree } from "../../src/output/tree.js";
 import { validateFile } from "../../src/validate/validate.js";
 import { inNs, ip, link, newNamespace, removeNamespace } from "./netns.js";

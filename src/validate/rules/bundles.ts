@@ -179,7 +179,13 @@ function exclusiveUplinks(ctx: RuleContext): Problem[] {
   const users = new Map<string, { bundle: Bundle; path: Path }[]>();
   for (const bundle of ctx.inventory.bundles) {
     for (const path of bundle.paths) {
-      for (const [host, uplink] of path.uplinks) users.set(`${host}/${uplink}`, [...(users.get(`${host}/${uplink}`) ?? []), { bundle, path }]);
+      // Appended in place: an exit's uplink carries thousands of paths, and a copy per path was quadratic.
+      for (const [host, uplink] of path.uplinks) {
+        const key = `${host}/${uplink}`;
+        const list = users.get(key);
+        if (list) list.push({ bundle, path });
+        else users.set(key, [{ bundle, path }]);
+      }
     }
   }
   for (const [key, list] of users) {

@@ -1,4 +1,5 @@
-// Rules about the devices netgen creates: names the kernel accepts, that no
+// Checks of what planning derives (run only once the inventory's references
+// resolve): the devices netgen creates have names the kernel accepts, that no
 // module takes, and that do not collide with each other or the uplinks.
 import type { Problem } from "../../errors.js";
 import { createdDevices } from "../../plan/devices.js";
