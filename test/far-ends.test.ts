@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { HostState } from "../src/push/agent.js";
 import { lonelyBundles } from "../src/push/far-ends.js";
-import { validateFile } from "../src/validate/validate.js";
+import { validateFile } from "../src/pipeline/pipeline.js";
 
 const inventory = validateFile("inventories/prod.yaml");
 const fresh: HostState = { current: "none", previous: "none", releases: [], files: new Map(), networkd: { enabled: "enabled", active: "active" }, managedBy: new Map(), nft: true };

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { InventoryError, InternalError } from "../src/errors.js";
 import { planInventory } from "../src/plan/plan.js";
 import { renderHost } from "../src/render/render-host.js";
-import { validateText } from "../src/validate/validate.js";
+import { validateText } from "../src/pipeline/pipeline.js";
 import { BASE, LAB } from "./support/bases.js";
 import { randomInventory } from "./support/generate.js";
 

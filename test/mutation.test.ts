@@ -11,7 +11,7 @@ import * as assert from "uvu/assert";
 import { InventoryError } from "../src/errors.js";
 import { planInventory } from "../src/plan/plan.js";
 import { renderHost } from "../src/render/render-host.js";
-import { validateText } from "../src/validate/validate.js";
+import { validateText } from "../src/pipeline/pipeline.js";
 import { CLI } from "./support/cli.js";
 import { prng, randomInventory } from "./support/generate.js";
 

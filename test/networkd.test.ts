@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { knownDirectives } from "../src/render/directives.js";
-import { validateFile } from "../src/validate/validate.js";
+import { validateFile } from "../src/pipeline/pipeline.js";
 import { scenarios } from "./golden/update.js";
 import { buildLab, type Lab, startAll } from "./support/lab-hosts.js";
 import { parseWarnings, sleep } from "./support/networkd.js";

@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { renderInventory } from "../src/pipeline/pipeline.js";
 import { InventoryError } from "../src/errors.js";
 import { tunnelName } from "../src/plan/names.js";
-import { validateText } from "../src/validate/validate.js";
+import { validateText } from "../src/pipeline/pipeline.js";
 
 const HOSTS = `netgen: 1
 hosts:

@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import type { HostFiles } from "../src/render/file-set.js";
 import { planInventory } from "../src/plan/plan.js";
 import { renderHost } from "../src/render/render-host.js";
-import { validateText } from "../src/validate/validate.js";
+import { validateText } from "../src/pipeline/pipeline.js";
 import { randomInventory } from "./support/generate.js";
 import { newNamespace, removeNamespace } from "./support/netns.js";
 import { enumerated, NETWORKD, parseWarnings, startNetworkd } from "./support/networkd.js";

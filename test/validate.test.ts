@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InventoryError, type LocatedProblem } from "../src/errors.js";
-import { validateText } from "../src/validate/validate.js";
+import { validateText } from "../src/pipeline/pipeline.js";
 import { BASE, LAB } from "./support/bases.js";
 
 interface Case {

@@ -7,7 +7,7 @@ import { dotToSvg } from "../graph/svg.js";
 import { topologyOf } from "../graph/topology.js";
 import { planInventory } from "../plan/plan.js";
 import { closest } from "../validate/suggest.js";
-import { validateFile } from "../validate/validate.js";
+import { validateFile } from "../pipeline/pipeline.js";
 
 export interface GraphOptions {
   inventory: string;

@@ -5,9 +5,6 @@ import { outputFolder } from "../output/tree.js";
 import { defaultOutDir, diffTree, renderInventory, writeTree } from "../pipeline/pipeline.js";
 import type { WarningOptions } from "../pipeline/pipeline.js";
 
-/** Where these lived before src/pipeline: re-exported for importers not yet moved. */
-export { defaultOutDir, limitHosts, renderInventory } from "../pipeline/pipeline.js";
-
 export interface RenderOptions {
   inventory: string;
   out?: string;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderInventory } from "../../src/pipeline/pipeline.js";
 import { writeTree } from "../../src/output/tree.js";
-import { validateFile } from "../../src/validate/validate.js";
+import { validateFile } from "../../src/pipeline/pipeline.js";
 import { inNs, ip, link, newNamespace, removeNamespace } from "./netns.js";
 import { type Networkd, startNetworkd } from "./networkd.js";
 
