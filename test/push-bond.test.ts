@@ -71,12 +71,18 @@ if (ready && local) {
   // that namespace (a container's /sys shows the outer namespace's links).
   const sys = (path: string) => execFileSync("ip", ["netns", "exec", fleet.hosts[0]!.ns, "cat", `/sys/class/net/fo/${path}`], { encoding: "utf8" }).trim();
   const bonding = (key: string) => sys(`bonding/${key}`);
+  /** When the activation and the rollback ran, and how long one health check takes now. */
+  const timings = [
+    "journalctl -u 'netgen-activate-*' -u netgen-expire.service -o short-precise --no-pager 2>&1 | tail -8",
+    "stat -c '%y %n' /var/lib/netgen/activation.* 2>&1",
+    `for r in /var/lib/netgen/releases/*/; do s=$(date +%s%N); /var/lib/netgen/agent/netgen-host health $(basename $r) >/dev/null 2>&1; echo "health took $(( ($(date +%s%N) - s) / 1000000 )) ms"; done`,
+  ].join("; ");
   /** What the hosts say, for a failed push's message (the VM's console is all CI keeps). */
   const hostsSay = () =>
     fleet.hosts
       .map((h) => {
         try {
-          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 -o short-precise --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 30 -o short-precise --no-pager 2>&1; systemctl list-timers --all --no-pager 2>&1 | grep netgen; uptime")}`;
+          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 -o short-precise --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 30 -o short-precise --no-pager 2>&1; systemctl list-timers --all --no-pager 2>&1 | grep netgen; " + timings + ";  uptime")}`;
         } catch (error) {
           return `--- ${h.name}: unreachable: ${(error as Error).message}`;
         }
