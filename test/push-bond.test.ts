@@ -57,7 +57,10 @@ if (ready && local) {
   const slow = vmSlowdown();
   process.stdout.write(`\nVM slowdown x${slow} (speed probe ${process.env[SPEED_ENV] ?? "not run"} ms, a quiet VM ${QUIET_PROBE_MS} ms)\n`);
   const scaled = (ms: number) => Math.round(ms * slow);
-  const confirmTimeout = String(Math.round(60 * slow));
+  // A new bundle's confirmation (both ends up, the ARP monitor's first verdict,
+  // the health check over SSH) took 180 s in a VM measured x3.4: 53 s on a quiet
+  // one, too close to the default 60 s; 120 s leaves room for the noise.
+  const confirmTimeout = String(Math.round(120 * slow));
   /** A push as a user runs it, given time to wait out the whole confirmation window; its phases are printed with their times. */
   const push = async (p: Project) => {
     const r = await netgenTimed(["push", "--yes", "--confirm-timeout", confirmTimeout], p.dir, p.env, scaled(180000));
