@@ -6,9 +6,14 @@
 // forking one small dynamically linked program after another), timed in the
 // guest, whose clock follows the machine's wall clock under TCG.
 
-/** Milliseconds a quiet lab VM needs for one probe sample (measured: see QUIET_NOTE). */
+/**
+ * Milliseconds a quiet lab VM needs for one probe sample. Derived, not measured
+ * quiet (these machines were never idle while a VM could run): the probe read
+ * 4900-5650 ms in VMs booted at load 5-10 on 2 cores, and the same loop run
+ * natively took 40 ms idle against 115 ms at load 9 (x2.9), so about 1700 ms
+ * quiet; 1500 errs towards longer waits.
+ */
 export const QUIET_PROBE_MS = 1500;
-export const QUIET_NOTE = "a quiet 2-core machine";
 
 /** Where the guest's measurement lands, inside the results share and in the environment of the script. */
 export const SPEED_FILE = "probe-ms";
