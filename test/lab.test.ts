@@ -25,7 +25,7 @@ if (ready) {
       const r = netgen(["lab", "inventories/prod.yaml", "--json", "--plot", plot], process.cwd(), {}, 60 * 60 * 1000);
       assert.is(r.code, 0, r.stdout + r.stderr);
       const report = JSON.parse(r.stdout) as LabReport;
-      process.stdout.write(`\n${labTable(report).join("\n")}\n`);
+      process.stdout.write(`\n${labTable(report).join("\n")}\nVM slowdown x${report.slowdown} (measured at its boot against a quiet VM; its time limit was stretched by as much)\n`);
 
       const netgenRun = report.failover.find((f) => f.layout === "netgen")!;
       assert.equal(netgenRun.cuts.map((c) => c.mode), ["drop", "link-down"]);

@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runInVm } from "../src/lab/vm.js";
+import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
+import { netgenTimed } from "./support/timed-cli.js";
 import { link } from "./support/netns.js";
 import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
@@ -50,18 +52,40 @@ const bundle = (interval: string, primary: 0 | 1) => `bundles:
 if (ready && local) {
   let fleet: TestFleet;
   let project: Project;
+  // Every wait below is what a quiet VM needs, times how much slower this one
+  // measured at boot (src/lab/vm-speed.ts); 1 on a real kernel outside the VM.
+  const slow = vmSlowdown();
+  process.stdout.write(`\nVM slowdown x${slow} (speed probe ${process.env[SPEED_ENV] ?? "not run"} ms, a quiet VM ${QUIET_PROBE_MS} ms)\n`);
+  const scaled = (ms: number) => Math.round(ms * slow);
+  // A new bundle's confirmation (both ends up, the ARP monitor's first verdict,
+  // the health check over SSH) took 180 s in a VM measured x3.4: 53 s on a quiet
+  // one, too close to the default 60 s; 120 s leaves room for the noise.
+  const confirmTimeout = String(Math.round(120 * slow));
+  /** A push as a user runs it, given time to wait out the whole confirmation window; its phases are printed with their times. */
+  const push = async (p: Project) => {
+    const r = await netgenTimed(["push", "--yes", "--confirm-timeout", confirmTimeout], p.dir, p.env, scaled(180000));
+    process.stdout.write(`\npush --confirm-timeout ${confirmTimeout}: exit ${r.code} after ${r.seconds.toFixed(1)} s\n${r.stderr}`);
+    return r;
+  };
+
   const inventory = (interval: string, primary: 0 | 1) =>
     inventoryFor(fleet, [{ uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } }, { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }" } }], bundle(interval, primary));
   // Read in the host's own network namespace: `ip netns exec` mounts a /sys of
   // that namespace (a container's /sys shows the outer namespace's links).
   const sys = (path: string) => execFileSync("ip", ["netns", "exec", fleet.hosts[0]!.ns, "cat", `/sys/class/net/fo/${path}`], { encoding: "utf8" }).trim();
   const bonding = (key: string) => sys(`bonding/${key}`);
+  /** When the activation and the rollback ran, and how long one health check takes now. */
+  const timings = [
+    "journalctl -u 'netgen-activate-*' -u netgen-expire.service -o short-precise --no-pager 2>&1 | tail -8",
+    "stat -c '%y %n' /var/lib/netgen/activation.* 2>&1",
+    `for r in /var/lib/netgen/releases/*/; do s=$(date +%s%N); /var/lib/netgen/agent/netgen-host health $(basename $r) >/dev/null 2>&1; echo "health took $(( ($(date +%s%N) - s) / 1000000 )) ms"; done`,
+  ].join("; ");
   /** What the hosts say, for a failed push's message (the VM's console is all CI keeps). */
   const hostsSay = () =>
     fleet.hosts
       .map((h) => {
         try {
-          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 8 --no-pager 2>&1; uptime")}`;
+          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 -o short-precise --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 30 -o short-precise --no-pager 2>&1; systemctl list-timers --all --no-pager 2>&1 | grep netgen; " + timings + ";  uptime")}`;
         } catch (error) {
           return `--- ${h.name}: unreachable: ${(error as Error).message}`;
         }
@@ -82,21 +106,21 @@ if (ready && local) {
     if (project) rmSync(project.dir, { recursive: true, force: true });
   });
 
-  test("first push: the bond is in the kernel with the inventory's parameters and an active path", () => {
+  test("first push: the bond is in the kernel with the inventory's parameters and an active path", async () => {
     project.write(inventory("100ms", 0));
     project.render();
-    pushed(project.run(["push", "--yes", "--confirm-timeout", "60"]));
+    pushed(await push(project));
     assert.is(bonding("mode"), "active-backup 1");
     assert.is(bonding("arp_interval"), "100");
     assert.is(bonding("primary"), "fo-t1");
     assert.is(bonding("active_slave"), "fo-t1", "the health check confirmed a bond with an active path");
   });
 
-  test("a changed monitor interval and primary path reach the kernel (the bond is recreated)", () => {
+  test("a changed monitor interval and primary path reach the kernel (the bond is recreated)", async () => {
     const before = ifindex();
     project.write(inventory("250ms", 1));
     project.render();
-    pushed(project.run(["push", "--yes", "--confirm-timeout", "60"]));
+    pushed(await push(project));
     assert.is(bonding("arp_interval"), "250");
     assert.is(bonding("primary"), "fo-t2");
     assert.is(bonding("active_slave"), "fo-t2");
@@ -104,9 +128,9 @@ if (ready && local) {
     assert.match(fleet.ssh(fleet.hosts[0]!, "cat /var/lib/netgen/activation.log"), /^deleted fo$/m);
   });
 
-  test("a push that changes nothing leaves the bond alone", () => {
+  test("a push that changes nothing leaves the bond alone", async () => {
     const before = ifindex();
-    const r = project.run(["push", "--yes"]);
+    const r = await push(project);
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /h0 : ok=1 changed=0 unreachable=0 failed=0/);
     assert.is(ifindex(), before);
@@ -128,22 +152,22 @@ if (ready && local) {
         vm.write(`netgen: 1\ndefaults: { systemd: 252, ssh: { user: root } }\nhosts:\n  vm:\n    ssh: { host: 127.0.0.1, identity: "${fleet.keyFile}", host_key: "${fleet.hostKey}" }\n    uplinks:\n      up9: { address: 10.99.0.1/30, shape: { egress: 3mbit } }\n`);
         vm.render();
         // The uplink is unplugged (an LTE modem not there yet): the push must not
-        // wait for it (a restart would, 90 s, past the 60 s confirmation).
-        const r = vm.run(["push", "--yes", "--confirm-timeout", "60"]);
+        // wait for it (a restart would, 90 s, past a 60 s confirmation on a quiet VM).
+        const r = await push(vm);
         assert.is(r.code, 0, r.stdout + r.stderr);
         assert.match(sh("cat /var/lib/netgen/activation.log"), /^waiting for up9: netgen-shape-up9.service starts when it appears$/m);
         // It is plugged in: nobody runs anything, udev and systemd start the unit.
         plugIn();
         // The unit's commands run one after the other: wait for the last one's effect and for "active".
         const started = () => (/rate 3Mbit/.test(sh("tc class show dev up9 2>/dev/null || true")) && /^active/.test(sh("systemctl is-active netgen-shape-up9.service || true"))) || undefined;
-        await waitFor("udev to start the shaping unit", shaped, 30000);
-        await waitFor("the shaping unit to finish starting", started, 30000);
+        await waitFor("udev to start the shaping unit", shaped, scaled(30000));
+        await waitFor("the shaping unit to finish starting", started, scaled(30000));
         // The device goes: systemd stops the unit bound to it; it comes back: started again.
         sh("ip link del up9");
-        await waitFor("the shaping unit to stop with its device", () => /^inactive/.test(sh("systemctl is-active netgen-shape-up9.service || true")) || undefined, 30000);
+        await waitFor("the shaping unit to stop with its device", () => /^inactive/.test(sh("systemctl is-active netgen-shape-up9.service || true")) || undefined, scaled(30000));
         plugIn();
-        await waitFor("udev to start the shaping unit again", shaped, 30000);
-        await waitFor("the shaping unit to finish starting again", started, 30000);
+        await waitFor("udev to start the shaping unit again", shaped, scaled(30000));
+        await waitFor("the shaping unit to finish starting again", started, scaled(30000));
       } finally {
         rmSync(dir, { recursive: true, force: true });
         sh("ip netns del vm-isp || true");
@@ -156,8 +180,8 @@ if (ready && local) {
     const work = mkdtempSync(join(tmpdir(), "netgen-bond-vm-"));
     try {
       const script = `cd '${project}' && CI='${process.env.CI ?? ""}' NETGEN_IN_VM=1 node dist/test/push-bond.test.js`;
-      const { console } = await runInVm(work, script, 15 * 60 * 1000, "systemd");
-      process.stdout.write(`\n--- inside the VM:\n${console}\n`);
+      const { console, slowdown } = await runInVm(work, script, 15 * 60 * 1000, "systemd");
+      process.stdout.write(`\n--- inside the VM (slowdown x${slowdown}, its limit stretched by as much):\n${console}\n`);
       assert.match(console, /(^|\n)exit 0\n?$/, "the tests inside the VM passed");
       assert.match(console, /Passed:\s+4/);
     } finally {

@@ -13,6 +13,7 @@ import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughpu
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
 import { AGGREGATING, strategyVariant } from "./variants.js";
+import { vmSlowdown } from "./vm-speed.js";
 
 export type Scenario = "failover" | "throughput";
 
@@ -52,6 +53,8 @@ export interface ThroughputRun {
 export interface LabResult {
   failover: FailoverRun[];
   throughput: ThroughputRun[];
+  /** How many times slower than a quiet one the VM measured itself at boot (1 on a real kernel): timings read in its light. */
+  slowdown: number;
 }
 
 const progress = (line: string) => process.stderr.write(`lab: ${line}\n`);
@@ -117,7 +120,8 @@ async function throughputRun(file: string, inventory: Inventory, bundle: Bundle)
 
 export async function runLab(request: LabRequest): Promise<LabResult> {
   const inventory = validateFile(request.inventory);
-  const result: LabResult = { failover: [], throughput: [] };
+  const result: LabResult = { failover: [], throughput: [], slowdown: vmSlowdown() };
+  progress(`VM slowdown x${result.slowdown}`);
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
     if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle)));

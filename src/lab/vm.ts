@@ -5,9 +5,10 @@
 // The command to run is read from, and results written to, a second 9p share.
 // /tmp stays the overlay's own (writable on tmpfs): the project may live there.
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExitError } from "../errors.js";
+import { slowdown, SPEED_FILE, speedProbe } from "./vm-speed.js";
 
 /** Loaded in this order in the initramfs: virtio, 9p, overlay (a KVM guest hangs here: TCG only). */
 const BOOT_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay"];
@@ -88,13 +89,24 @@ function initramfs(work: string, kernel: Kernel, boot: VmBoot): string {
   return image;
 }
 
-/** Boot the VM, run `script` (sh) inside with this machine's root, return when it powers off. */
-export async function runInVm(work: string, script: string, timeoutMs: number, boot: VmBoot = "chroot"): Promise<{ console: string; outDir: string }> {
+export interface VmRun {
+  console: string;
+  outDir: string;
+  /** How many times slower than a quiet VM this one ran its speed probe (see vm-speed.ts). */
+  slowdown: number;
+}
+
+/**
+ * Boot the VM, run `script` (sh) inside with this machine's root, return when
+ * it powers off. The script first times a speed probe; `timeoutMs` is what a
+ * quiet VM may take and is stretched by the measured slowdown once it is known.
+ */
+export async function runInVm(work: string, script: string, timeoutMs: number, boot: VmBoot = "chroot"): Promise<VmRun> {
   const kernel = distributionKernel();
   const outDir = join(work, "out");
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "cmd"), script);
+  writeFileSync(join(outDir, "cmd"), `${speedProbe("/lab-out")}${script}`);
   const image = initramfs(work, kernel, boot);
   const qemu = spawn(
     "qemu-system-x86_64",
@@ -106,12 +118,26 @@ export async function runInVm(work: string, script: string, timeoutMs: number, b
     ],
     { stdio: ["ignore", "ignore", "ignore"] },
   );
-  const timer = setTimeout(() => qemu.kill("SIGKILL"), timeoutMs);
+  const started = Date.now();
+  const speed = { measured: false, factor: 1, limitMs: timeoutMs };
+  // Boot itself is slow on a busy machine too: the probe's answer moves the limit once it is there.
+  const readProbe = () => {
+    const probe = join(outDir, SPEED_FILE);
+    if (speed.measured || !existsSync(probe)) return;
+    const ms = Number(readFileSync(probe, "utf8").trim());
+    if (!(ms > 0)) return; // not written completely yet
+    Object.assign(speed, { measured: true, factor: slowdown(ms), limitMs: Math.round(timeoutMs * slowdown(ms)) });
+  };
+  const watch = setInterval(() => {
+    readProbe();
+    if (Date.now() - started > speed.limitMs) qemu.kill("SIGKILL");
+  }, 1000);
   const code = await new Promise<number | null>((resolve) => qemu.on("exit", resolve));
-  clearTimeout(timer);
+  clearInterval(watch);
+  readProbe();
   const consolePath = join(outDir, "console.log");
   const console = existsSync(consolePath) ? execFileSync("cat", [consolePath], { encoding: "utf8" }) : "";
-  if (code === null) throw new ExitError(`the lab VM did not finish within ${timeoutMs / 1000} s; its output:\n${console.slice(-3000)}`);
+  if (code === null) throw new ExitError(`the lab VM did not finish within ${Math.round(speed.limitMs / 1000)} s (${timeoutMs / 1000} s for a quiet VM x ${speed.factor}, its measured slowdown); its output:\n${console.slice(-3000)}`);
   if (!/(^|\n)exit \d+\n?$/.test(console)) throw new ExitError(`the lab VM stopped before its script finished (qemu exit ${code}); its output:\n${console.slice(-3000)}`);
-  return { console, outDir };
+  return { console, outDir, slowdown: speed.factor };
 }
