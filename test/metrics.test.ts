@@ -113,7 +113,7 @@ test("devicea's metrics loop, scraped through node_exporter: RTT, loss, qdisc dr
     children.push(spawn("ip", ["netns", "exec", a.ns, "iperf3", "-c", "10.0.0.2", "-u", "-b", "20M", "-P", "32", "-t", "12"], { stdio: "ignore", detached: true }));
     const during = await until("a backlog during the flood", url, (s) => (s.get(`netgen_uplink_qdisc_backlog_bytes{${EGRESS0}}`)! > 0 ? s : undefined));
     const drops = await until("drops counted", url, (s) => (s.get(`netgen_uplink_qdisc_drops_total{${EGRESS0}}`)! > 0 ? s.get(`netgen_uplink_qdisc_drops_total{${EGRESS0}}`) : undefined));
-    process.stdout.write(`  flood: backlog ${during.get(`netgen_uplink_qdisc_backlog_bytes{${EGRESS0}}`)} B / ${during.get(`netgen_uplink_qdisc_backlog_packets{${EGRESS0}}`)} packets, drops ${drops}, RTT under load ${during.get(`netgen_path_rtt_seconds{${PATH0}}`)} s\n`);
+    process.stdout.write(`  flood: backlog ${during.get(`netgen_uplink_qdisc_backlog_bytes{${EGRESS0}}`)} B / ${during.get(`netgen_uplink_qdisc_backlog_packets{${EGRESS0}}`)} packets, drops ${drops}, path 0 loss under load ${during.get(`netgen_path_loss_ratio{${PATH0}}`)}, RTT ${during.get(`netgen_path_rtt_seconds{${PATH0}}`) ?? "none (no answer)"}\n`);
     // Once the flood is over the counter stops, and the metric equals tc's own count.
     const tcDrops = () => json<{ drops: number }[]>(a.ns, "tc", ["-s", "-j", "qdisc", "show", "dev", "veth0", "root"])[0]!.drops;
     await until("the flood's end", url, (s) => (s.get(`netgen_uplink_qdisc_backlog_bytes{${EGRESS0}}`) === 0 ? true : undefined), 30000);
