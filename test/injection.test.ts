@@ -65,6 +65,7 @@ const TC_LINE = [
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} root teql[0-9]{1,3}$/,
   /^\/sbin\/ip link set dev teql[0-9]{1,3} up$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} parent 1:1 handle 10: fq_codel$/,
+  /^\/etc\/netgen\/metrics\.sh$/,
 ];
 
 test("every command line in every generated unit has exactly the words of its form (200 random inventories)", () => {

@@ -5,7 +5,7 @@
 // forwarding) contributes a typed fragment, and `finish` merges the fragments
 // into their owners in one place, in the order they were planned, then sorts.
 import { InternalError } from "../errors.js";
-import type { EqualizerPlan, HostPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, ShaperPlan } from "./model.js";
+import type { EqualizerPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, ShaperPlan } from "./model.js";
 
 /** What a planner may add to a network another planner owns. */
 export interface NetworkFragment {
@@ -28,6 +28,7 @@ export class HostBuilder {
   private readonly shapers: ShaperPlan[] = [];
   private readonly equalizers: EqualizerPlan[] = [];
   private nat?: NatPlan;
+  private metrics?: MetricsPlan;
 
   constructor(
     readonly host: string,
@@ -64,6 +65,10 @@ export class HostBuilder {
     this.nat = nat;
   }
 
+  setMetrics(metrics: MetricsPlan): void {
+    this.metrics = metrics;
+  }
+
   sysctl(key: string, value: string, why: string): void {
     const earlier = this.sysctls.get(key);
     if (earlier !== undefined && earlier.value !== value) throw new InternalError(`${this.host}: sysctl ${key} planned as ${earlier.value} and ${value}`);
@@ -91,6 +96,7 @@ export class HostBuilder {
       moduleOptions: byName(this.moduleOptions).map(([module, v]) => ({ module, ...v })),
       sysctls: byName(this.sysctls).map(([key, v]) => ({ key, ...v })),
       ...(this.nat ? { nat: this.nat } : {}),
+      ...(this.metrics ? { metrics: this.metrics } : {}),
     };
   }
 }

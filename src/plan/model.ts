@@ -11,6 +11,7 @@ export interface HostPlan {
   shapers: ShaperPlan[];
   equalizers: EqualizerPlan[];
   nat?: NatPlan;
+  metrics?: MetricsPlan;
   modules: string[];
   moduleOptions: { module: string; options: string; why: string }[];
   sysctls: { key: string; value: string; why: string }[];
@@ -103,4 +104,27 @@ export interface EqualizerPlan {
 
 export interface NatPlan {
   rules: { from: string[]; to: string }[];
+}
+
+/**
+ * What the host's metrics loop measures and where it writes (see metrics.ts).
+ * Every value here ends up in a POSIX sh script: names and addresses only.
+ */
+export interface MetricsPlan {
+  /** The .prom file node_exporter's textfile collector reads. */
+  file: string;
+  /** Seconds between the starts of two rounds. */
+  intervalSeconds: number;
+  /** The tc binary that reads qdisc counters. */
+  tc: string;
+  /**
+   * One probe round per path: ping argv without its target, and the target.
+   * `id` names the path's state in the script (hashed from bundle and path:
+   * adding, removing or reordering a path changes no other path's lines).
+   */
+  probes: { id: string; bundle: string; path: string; uplink: string; argv: string[]; target: string }[];
+  /** Bonds whose state is read from /proc/net/bonding. */
+  bonds: { id: string; bundle: string; bond: string; activeBackup: boolean; slaves: { device: string; path: string }[] }[];
+  /** Root qdiscs of shaped uplinks (the uplink itself for egress, its ifb for ingress). */
+  qdiscs: { uplink: string; direction: "egress" | "ingress"; device: string }[];
 }

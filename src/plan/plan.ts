@@ -4,6 +4,7 @@ import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import { HostBuilder } from "./builder.js";
 import { planEcmp } from "./ecmp.js";
+import { planMetrics } from "./metrics.js";
 import type { HostPlan } from "./model.js";
 import { planNat } from "./nat.js";
 import { planShapers } from "./shapers.js";
@@ -27,6 +28,7 @@ export function planInventory(inventory: Inventory, only?: ReadonlySet<string>):
       }
       planShapers(b, inventory);
       planNat(b, inventory, host);
+      planMetrics(b, inventory, tunnels);
       return b.finish();
     });
 }

@@ -4,7 +4,7 @@
 import { InternalError } from "../errors.js";
 import type { Command } from "./model.js";
 
-const TC = "/sbin/tc";
+export const TC = "/sbin/tc";
 const IP = "/sbin/ip";
 
 const run = (...argv: string[]): Command => ({ argv, mayFail: false });

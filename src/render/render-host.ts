@@ -1,16 +1,19 @@
 // HostPlan -> the host's files, through the templates.
+import { createHash } from "node:crypto";
 import type { HostPlan } from "../plan/model.js";
 import { checkDirectives } from "./directives.js";
 import { type Entry, type HostFiles, sortEntries } from "./file-set.js";
 import { guardOutput } from "./guard.js";
 import { template } from "./templates.js";
-import { equalizerUnitName, equalizerView, header, netdevView, networkView, shapeUnitName, shapeView } from "./views.js";
+import { equalizerUnitName, equalizerView, header, metricsView, netdevView, networkView, shapeUnitName, shapeView } from "./views.js";
 import { deviceUnit } from "./systemd-escape.js";
 
 const NETWORK_DIR = "etc/systemd/network";
 const UNIT_DIR = "etc/systemd/system";
 export const NAT_RULES = "/etc/netgen/nat.nft";
 export const NAT_UNIT = "netgen-nat.service";
+export const METRICS_SCRIPT = "/etc/netgen/metrics.sh";
+export const METRICS_UNIT = "netgen-metrics.service";
 
 export function renderHost(plan: HostPlan): HostFiles {
   const head = header(plan.inventory, plan.host);
@@ -37,6 +40,13 @@ export function renderHost(plan: HostPlan): HostFiles {
     file(NAT_RULES.slice(1), template("nat.nft")({ header: head, rules }));
     file(`${UNIT_DIR}/${NAT_UNIT}`, template("nat.service")({ header: head, uplinks: plan.nat.rules.map((r) => r.to).join(", "), rulesFile: NAT_RULES }));
     entries.push({ kind: "link", path: `${UNIT_DIR}/sysinit.target.wants/${NAT_UNIT}`, target: `../${NAT_UNIT}` });
+  }
+  if (plan.metrics) {
+    const script = template("metrics.sh")(metricsView(plan.metrics, head));
+    file(METRICS_SCRIPT.slice(1), script, 0o755);
+    const scriptSha256 = createHash("sha256").update(script).digest("hex");
+    file(`${UNIT_DIR}/${METRICS_UNIT}`, template("metrics.service")({ header: head, file: plan.metrics.file, script: METRICS_SCRIPT, scriptSha256 }));
+    entries.push({ kind: "link", path: `${UNIT_DIR}/multi-user.target.wants/${METRICS_UNIT}`, target: `../${METRICS_UNIT}` });
   }
   if (plan.modules.length > 0) file("etc/modules-load.d/netgen.conf", template("modules-load.conf")({ header: head, modules: plan.modules }));
   if (plan.moduleOptions.length > 0) file("etc/modprobe.d/netgen.conf", template("modprobe.conf")({ header: head, options: plan.moduleOptions }));

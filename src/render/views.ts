@@ -2,7 +2,7 @@
 // each the value the model gave (null: the model has no such directive).
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
-import type { EqualizerPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
+import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
 import { forwardingLines } from "./directives.js";
 import { execLine } from "./exec-line.js";
 import { deviceUnit } from "./systemd-escape.js";
@@ -93,4 +93,23 @@ export function shapeUnitName(device: string): string {
 export function shapeView(s: ShaperPlan, head: string) {
   const devices = [deviceUnit(s.device), ...(s.ingress ? [deviceUnit(s.ingress.ifb)] : [])].join(" ");
   return { header: head, description: s.description, notes: s.notes, devices, start: s.start.map(execLine), stop: s.stop.map(execLine), wantedBy: deviceUnit(s.device) };
+}
+
+/** The metrics script: one shell call per probe, bond and qdisc, each with its words in order. */
+export function metricsView(m: MetricsPlan, head: string) {
+  return {
+    header: head,
+    file: m.file,
+    interval: String(m.intervalSeconds),
+    tc: m.tc,
+    probes: m.probes.map((p) => ({ id: p.id, target: p.target, argv: p.argv.join(" "), bundle: p.bundle, path: p.path, uplink: p.uplink })),
+    bonds: m.bonds.map((b) => ({
+      id: b.id,
+      bundle: b.bundle,
+      bond: b.bond,
+      activeBackup: b.activeBackup,
+      slaves: b.slaves.map((s) => ({ id: b.id, bundle: b.bundle, device: s.device, path: s.path, activeBackup: b.activeBackup ? "yes" : "no" })),
+    })),
+    qdiscs: m.qdiscs,
+  };
 }
