@@ -89,17 +89,17 @@ while :; do
   sleep 5 & pacer=$!
   rm -f "$WORK"/series.* "$WORK"/ping.*
   probes=
-  probe sc6933842b0 10.88.15.200 /bin/ping -n -q -I intra15 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
-  probe s0f7632a989 10.88.16.200 /bin/ping -n -q -I intra16 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
+  probe sc600e67653 10.88.15.200 /bin/ping -n -q -I intra15 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
+  probe s7c3fb8b005 10.88.16.200 /bin/ping -n -q -I intra16 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
   bond_read s04ecccc2fb bond-15-16
-  bond_path s04ecccc2fb bond-15-16 bond-15-16-t6t1 intra15-intra15 yes
-  bond_path s04ecccc2fb bond-15-16 bond-15-16-784v intra16-intra16 yes
+  bond_path s04ecccc2fb bond-15-16 bond-15-16-p15 p15 yes
+  bond_path s04ecccc2fb bond-15-16 bond-15-16-p16 p16 yes
   bond_switches s04ecccc2fb bond-15-16
   qdisc intra16 intra16 egress
   qdisc ifb-intra16 intra16 ingress
   [ -z "$probes" ] || wait $probes
-  path sc6933842b0 bond-15-16 intra15-intra15 intra15
-  path s0f7632a989 bond-15-16 intra16-intra16 intra16
+  path sc600e67653 bond-15-16 p15 intra15
+  path s7c3fb8b005 bond-15-16 p16 intra16
   {
     family netgen_bundle_path_active gauge "1 for the path a failover bond sends on, 0 for its other paths."
     family netgen_bundle_path_up gauge "1 when the bond counts the path up (its monitor's answers arrive), else 0."
