@@ -142,7 +142,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   const start = await conn.exec(
     [
       `${AGENT} arm ${id} ${options.confirmTimeout} || exit ${ARM_FAILED}`,
-      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
+      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} --armed > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
     ].join("\n"),
   );
   if (start.code === ARM_FAILED) throw new Error(`could not arm the rollback timer: ${(start.stderr || start.stdout).trim()}`);

@@ -37,7 +37,8 @@ export class ScratchHost {
     this.shim("systemd-sysctl", `sed -n 's/^ *\\([^#=]*[^ #=]\\) *= *\\(.*\\)$/\\1 \\2/p' "$1" | while read -r k v; do printf '%s\\n' "$v" > "${this.sys}/$(echo "$k" | tr . /)"; done`);
   }
 
-  private shim(name: string, body: string): void {
+  /** Replace a shim: e.g. make `networkctl` or `systemd-run` fail as on a broken host. */
+  shim(name: string, body: string): void {
     writeFileSync(join(this.bin, name), `#!/bin/sh\necho "${name} $*" >> "${this.work}/calls"\n${body}\n`);
     chmodSync(join(this.bin, name), 0o755);
   }
