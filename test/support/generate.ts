@@ -70,7 +70,10 @@ export function randomInventory(seed: number): string {
         const [x, y, z] = v4net();
         const ua = uplink(a, ipv6 ? `address: "2001:db8:${++v6}::2/64", gateway: "2001:db8:${v6}::1"` : `address: ${x}.${y}.${z}.2/24, gateway: ${x}.${y}.${z}.1`);
         const ub = hub ?? uplink(b, ipv6 ? `address: "2001:db8:${++v6}::3/64"` : `address: ${x}.${y}.${z}.3/24`);
-        pathLines.push(`      - { ${a.name}: ${ua}, ${b.name}: ${ub}${p === 0 && strategy === "failover" && chance(0.7) ? ", primary: true" : ""} }`);
+        // Some paths named (their devices are <bundle>-<name>), the rest named by their uplinks.
+        const room = Math.min(6, 14 - name.length);
+        const pathName = chance(0.4) ? unique(() => `p${word("abcdefghijklmnopqrstuvwxyz0123456789", 0, room - 1)}`) : undefined;
+        pathLines.push(`      - { ${pathName ? `name: ${pathName}, ` : ""}${a.name}: ${ua}, ${b.name}: ${ub}${p === 0 && strategy === "failover" && chance(0.7) ? ", primary: true" : ""} }`);
       }
       const [x, y, z] = v4net();
       const defaultRoute = !a.defaultRoute && chance(0.5);
