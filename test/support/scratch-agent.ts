@@ -59,7 +59,7 @@ export class ScratchHost {
     writeFileSync(join(dir, "manifest"), `${lines.join("\n")}\n`);
   }
 
-  private env(crashAt?: string): NodeJS.ProcessEnv {
+  env(crashAt?: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, NETGEN_ROOT: this.root, NETGEN_STATE: this.state, NETGEN_SYSCTL_ROOT: this.sys, NETGEN_SYSCTL_APPLY: join(this.bin, "systemd-sysctl"), PATH: `${this.bin}:${process.env.PATH}` };
     if (crashAt) env.NETGEN_CRASH_AT = crashAt;
     else delete env.NETGEN_CRASH_AT;
@@ -67,8 +67,8 @@ export class ScratchHost {
   }
 
   /** Run the agent in a session of its own, so a crash point kills it and its children, not us. */
-  run(args: string[], crashAt?: string): SpawnSyncReturns<string> {
-    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: this.env(crashAt), timeout: 30000 });
+  run(args: string[], crashAt?: string, extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: { ...this.env(crashAt), ...extraEnv }, timeout: 30000 });
   }
 
   /** Like run, but must succeed. */
