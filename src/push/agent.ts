@@ -141,8 +141,28 @@ export interface Health {
 }
 
 /** The agent's health check of release `id`; `lonely` bonds (far end pushed later) may lack an active path. */
-export async function hostHealth(conn: Connection, id: string, lonely: string[], timeoutMs: number): Promise<Health> {
-  const r = await conn.exec(`${AGENT} health ${[id, ...lonely].map(quote).join(" ")}`, undefined, timeoutMs);
+/**
+ * The shell command a systemd unit runs to activate release `id`: the agent's
+ * output to activation.log, its exit code to activation.rc, written to a temp
+ * name and renamed so that a reader never sees the file empty (a plain `>`
+ * creates it empty first). `seconds`: the confirmation window the host re-arms
+ * when the activation ends. `agent` and `state` differ from the real ones only in tests.
+ */
+export function activationCommand(id: string, seconds: number, agent = AGENT, state = STATE_DIR): string {
+  const rc = `${state}/activation.rc`;
+  return `${agent} activate ${quote(id)} --armed ${seconds} > ${state}/activation.log 2>&1; echo $? > ${rc}.tmp && mv -f ${rc}.tmp ${rc}`;
+}
+
+/**
+ * Health waited for on the host (`wait-health`): one round trip that returns once the
+ * host has been healthy for the settle time it names, or with its last report after
+ * `seconds`. The exec may run a little past that, hence its own timeout.
+ */
+export async function waitHostHealthy(conn: Connection, id: string, lonely: string[], seconds: number, timeoutMs: number): Promise<Health> {
+  return parseHealth(await conn.exec(`${AGENT} wait-health ${[id, String(seconds), ...lonely].map(quote).join(" ")}`, undefined, timeoutMs));
+}
+
+function parseHealth(r: { code: number; stdout: string; stderr: string }): Health {
   const lines = r.stdout.split("\n").filter(Boolean);
   const settle = lines.map((l) => /^settle (\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
   const said = lines.filter((l) => !l.startsWith("settle "));

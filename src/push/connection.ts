@@ -1,7 +1,7 @@
 // One SSH connection to a managed host (node-ssh over ssh2) with the host key
 // checked, timeouts, keepalives, and socket errors turned into rejections
 // instead of crashes (ssh2 emits 'error' on a reset socket outside any command).
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { Readable } from "node:stream";
 import { NodeSSH } from "node-ssh";
@@ -155,6 +155,8 @@ async function connectOnce(
     learntKey: learnt,
     async exec(command, stdin, timeoutMs = 60000) {
       if (broken) throw new Unreachable(`${address}: ${broken}`);
+      // NETGEN_EXEC_LOG=FILE: one line per command run on a host, to count round trips.
+      if (process.env.NETGEN_EXEC_LOG) appendFileSync(process.env.NETGEN_EXEC_LOG, `${host.name}\t${(command.split("\n")[0] ?? "").slice(0, 80)}\n`);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Unreachable(`${address}: no answer within ${timeoutMs / 1000}s`)), timeoutMs);

@@ -4,7 +4,7 @@
 // restores the previous release by itself.
 import { randomBytes } from "node:crypto";
 import type { Host } from "../inventory/types.js";
-import { AGENT, drift, hostHealth, type HostState, installScript, quote, readState, STATE_DIR } from "./agent.js";
+import { activationCommand, AGENT, drift, type HostState, installScript, quote, readState, STATE_DIR, waitHostHealthy } from "./agent.js";
 import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
 import { bootNote, preflight } from "./preflight.js";
 import type { Release } from "./release.js";
@@ -36,8 +36,8 @@ export interface HostResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** How often the host is asked whether the activation finished and is healthy. */
-const POLL_MS = 100;
+/** How long to wait before a new connection after one failed during confirmation. */
+const RETRY_MS = 200;
 /** The exit code of the activation command when arming the rollback failed (nothing was started). */
 const ARM_FAILED = 97;
 
@@ -133,16 +133,20 @@ function backupScript(id: string, paths: string[]): string {
 /**
  * Arm the rollback, start the activation as a systemd unit of its own (so a
  * dropped SSH session cannot interrupt it), and confirm over a new connection.
+ * The first arm bounds activation and confirmation together; when the
+ * activation ends the host re-arms for the full window, and so does the
+ * deadline here: a slow activation does not eat the confirmation's time.
  */
 export async function activate(host: Host, conn: Connection, id: string, result: HostResult, options: PushOptions, lonely: string[] = []): Promise<HostResult> {
   options.progress(host.name, "activating");
   const tag = randomBytes(3).toString("hex");
-  const deadline = Date.now() + options.confirmTimeout * 1000 - 2000;
+  const windowMs = options.confirmTimeout * 1000 - 2000;
+  let deadline = Date.now() + windowMs;
   // One round trip: arm the rollback, and only if that worked, start the activation.
   const start = await conn.exec(
     [
       `${AGENT} arm ${id} ${options.confirmTimeout} || exit ${ARM_FAILED}`,
-      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(`${AGENT} activate ${id} --armed > ${STATE_DIR}/activation.log 2>&1; echo $? > ${STATE_DIR}/activation.rc`)}`,
+      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(activationCommand(id, options.confirmTimeout))}`,
     ].join("\n"),
   );
   if (start.code === ARM_FAILED) throw new Error(`could not arm the rollback timer: ${(start.stderr || start.stdout).trim()}`);
@@ -150,32 +154,49 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   conn.close();
   options.progress(host.name, "confirming over a new connection");
   let fresh: Connection | undefined;
+  let activated = false;
   const seen = { last: "" };
   try {
     while (Date.now() < deadline) {
       try {
-        fresh ??= await connect(host, { acceptNew: false, timeoutMs: Math.min(options.connectTimeoutMs, Math.max(1000, deadline - Date.now())) });
-        const done = await fresh.exec(`cat ${STATE_DIR}/activation.rc 2>/dev/null && cat ${STATE_DIR}/activation.log`, undefined, untilDeadline(deadline));
-        if (done.code === 0 && done.stdout.trim() !== "") {
-          const [rc, ...log] = done.stdout.trim().split("\n");
-          result.actions = [...result.actions, ...log.filter((l) => !l.startsWith("reboot-needed"))];
+        // A slow handshake (a loaded host) gets all the time the window has left.
+        fresh ??= await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
+        if (!activated) {
+          // The host waits for the activation's end itself: one round trip, not one per poll.
+          const sent = Date.now();
+          const done = await fresh.exec(`${AGENT} wait-activation ${secondsLeft(deadline)}`, undefined, untilDeadline(deadline));
+          if (done.code !== 0) {
+            await sleep(RETRY_MS);
+            continue;
+          }
+          const [rcLine, agoLine, ...log] = done.stdout.trim().split("\n");
+          // The host re-armed just before it wrote the exit code: the window runs from then
+          // (the earliest that can be, seen from here: `ago` before this request was sent).
+          // No re-arm (the activation outlasted the first window): the first deadline stands.
+          const ago = Number(/^ended-ms-ago (\d+)$/.exec(agoLine ?? "")?.[1] ?? NaN);
+          if (log.some((l) => l.startsWith("re-armed ")) && Number.isFinite(ago)) deadline = sent - ago + windowMs;
+          activated = true;
+          result.actions = [...result.actions, ...log.filter((l) => !l.startsWith("reboot-needed") && !l.startsWith("re-armed"))];
           result.rebootNeeded = log.filter((l) => l.startsWith("reboot-needed")).map((l) => l.replace(/^reboot-needed: /, ""));
-          if (rc !== "0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
-          const health = await waitHealthy(fresh, id, lonely, deadline, seen);
-          if (health !== undefined) return await undo(fresh, id, result, `unhealthy after activation: ${health}`);
-          // The configuration is applied: only a connection opened now proves the host is reachable with it.
-          fresh.close();
-          fresh = await connect(host, { acceptNew: false, timeoutMs: Math.max(1000, deadline - Date.now()) });
-          const confirmed = await fresh.exec(`${AGENT} confirm ${id}`, undefined, untilDeadline(deadline));
-          if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host falls back to ${result.previous} by itself when its timer fires)` };
-          return { ...result, outcome: "changed" };
+          if (rcLine !== "rc 0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
         }
+        const health = await waitHostHealthy(fresh, id, lonely, secondsLeft(deadline), untilDeadline(deadline));
+        if (!health.healthy) {
+          seen.last = health.said.join("; ");
+          return await undo(fresh, id, result, `unhealthy after activation: ${seen.last || "health check did not pass"}`);
+        }
+        // The configuration is applied: only a connection opened now proves the host is reachable with it.
+        fresh.close();
+        fresh = await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
+        const confirmed = await fresh.exec(`${AGENT} confirm ${id}`, undefined, untilDeadline(deadline));
+        if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host falls back to ${result.previous} by itself when its timer fires)` };
+        return { ...result, outcome: "changed" };
       } catch (error) {
         if (error instanceof HostKeyRefused) throw error;
         fresh?.close();
         fresh = undefined;
+        await sleep(RETRY_MS);
       }
-      await sleep(POLL_MS);
     }
     const lastHealth = seen.last ? ` (its last health check said: ${seen.last})` : "";
     return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection${lastHealth}: the host restores its previous release by itself` };
@@ -190,26 +211,8 @@ export async function activate(host: Host, conn: Connection, id: string, result:
  * rolls back by itself, and a late answer on it would be misread.
  */
 const untilDeadline = (deadline: number) => Math.max(1000, deadline - Date.now());
-
-async function waitHealthy(conn: Connection, id: string, lonely: string[], deadline: number, seen: { last: string }): Promise<string | undefined> {
-  let failures = 0;
-  let healthySince: number | undefined;
-  // Give networkd and the ARP monitor a moment; a bond needs a few intervals to judge its paths,
-  // so a healthy answer counts once it has held for the settle time the host names.
-  while (Date.now() < deadline) {
-    const h = await hostHealth(conn, id, lonely, untilDeadline(deadline));
-    if (h.healthy) {
-      healthySince ??= Date.now();
-      if (Date.now() - healthySince >= h.settleMs) return undefined;
-    } else {
-      healthySince = undefined;
-      seen.last = h.said.join("; ");
-      if (++failures > 60) break;
-    }
-    await sleep(POLL_MS);
-  }
-  return seen.last || "health check did not pass";
-}
+/** Whole seconds a wait on the host may take: it answers before the exec's own timeout (one check's time spare). */
+const secondsLeft = (deadline: number) => Math.max(1, Math.floor((deadline - Date.now()) / 1000) - 2);
 
 /** Roll the host back now, and say only what the host's state afterwards shows. */
 async function undo(conn: Connection, id: string, result: HostResult, reason: string): Promise<HostResult> {

@@ -28,7 +28,17 @@ export class ScratchHost {
     mkdirSync(join(this.root, "etc"), { recursive: true });
     mkdirSync(join(this.state, "releases"), { recursive: true });
     mkdirSync(this.bin);
-    for (const tool of ["systemctl", "networkctl", "systemd-run", "logger"]) this.shim(tool, "exit 0");
+    for (const tool of ["networkctl", "logger"]) this.shim(tool, "exit 0");
+    // Timers the agent starts are remembered, listed and stopped like systemd's own.
+    const units = join(work, "units");
+    this.shim("systemd-run", `for a in "$@"; do case $a in --unit=*) echo "\${a#--unit=}.timer" >> "${units}" ;; esac; done`);
+    this.shim("systemctl", [
+      `case $1 in`,
+      `  list-units) [ -f "${units}" ] && awk '{ print $1, "loaded active waiting" }' "${units}" ;;`,
+      `  stop) [ -f "${units}" ] && grep -vxF -- "$2" "${units}" > "${units}.new"; mv -f "${units}.new" "${units}" 2>/dev/null ;;`,
+      `esac`,
+      `exit 0`,
+    ].join("\n"));
     this.shim("ip", "exit 1"); // no network device exists on a scratch root
     // The kernel's sysctls are files under `sys`; applying a sysctl.d file writes them there.
     this.sys = join(work, "sys");
@@ -60,7 +70,7 @@ export class ScratchHost {
     writeFileSync(join(dir, "manifest"), `${lines.join("\n")}\n`);
   }
 
-  private env(crashAt?: string): NodeJS.ProcessEnv {
+  env(crashAt?: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, NETGEN_ROOT: this.root, NETGEN_STATE: this.state, NETGEN_SYSCTL_ROOT: this.sys, NETGEN_SYSCTL_APPLY: join(this.bin, "systemd-sysctl"), PATH: `${this.bin}:${process.env.PATH}` };
     if (crashAt) env.NETGEN_CRASH_AT = crashAt;
     else delete env.NETGEN_CRASH_AT;
@@ -68,8 +78,8 @@ export class ScratchHost {
   }
 
   /** Run the agent in a session of its own, so a crash point kills it and its children, not us. */
-  run(args: string[], crashAt?: string): SpawnSyncReturns<string> {
-    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: this.env(crashAt), timeout: 30000 });
+  run(args: string[], crashAt?: string, extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: { ...this.env(crashAt), ...extraEnv }, timeout: 30000 });
   }
 
   /** Like run, but must succeed. */
