@@ -7,7 +7,7 @@ import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
 import { changesAfter, current, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
-import { inNs } from "./shell.js";
+import { inNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export interface CutReport {

@@ -6,7 +6,7 @@ import { contains } from "../net/address.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, End, Inventory } from "../inventory/types.js";
 import { waitFor } from "./networkd.js";
-import { inNs } from "./shell.js";
+import { inNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export const PATH_RATE = "5mbit";
