@@ -2,7 +2,7 @@
 // (two runs at once, or a run beside a stale one, cannot clash), wired with
 // veth pairs, and every one removed at exit, also those a failed build or
 // test left behind.
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from "node:child_process";
 
 const created = new Set<string>();
 let counter = 0;
@@ -15,6 +15,9 @@ export function run(cmd: string, args: string[], input?: string): string {
 export const ip = (...args: string[]): string => run("ip", args);
 
 export const inNs = (ns: string, cmd: string, args: string[]): string => run("ip", ["netns", "exec", ns, cmd, ...args]);
+
+/** A long-running command in `ns` (a server, a watcher); removeNamespace kills it if its owner did not. */
+export const startInNs = (ns: string, cmd: string, args: string[], options: SpawnOptions): ChildProcess => spawn("ip", ["netns", "exec", ns, cmd, ...args], options);
 
 /** A new namespace with its loopback up; `label` (a host, a wire) only helps a reader of `ip netns`. */
 export function newNamespace(label: string): string {

@@ -1,8 +1,8 @@
 // What the failover scenario watches, from inside a lab host's namespace: a
 // bond's active path every 20 ms, ping replies, and the kernel's bonding
 // messages; folded into samples, changes and a timeline for the report and plot.
-import { type ChildProcess, spawn } from "node:child_process";
-import { run } from "./namespaces.js";
+import type { ChildProcess } from "node:child_process";
+import { run, startInNs } from "./namespaces.js";
 
 export interface Sample {
   t: number;
@@ -10,7 +10,7 @@ export interface Sample {
 }
 
 export function watch(ns: string, command: string, shell = "sh"): { child: ChildProcess; lines: string[] } {
-  const child = spawn("ip", ["netns", "exec", ns, shell, "-c", command], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = startInNs(ns, shell, ["-c", command], { stdio: ["ignore", "pipe", "ignore"] });
   const lines: string[] = [];
   let rest = "";
   child.stdout!.on("data", (d: Buffer) => {
