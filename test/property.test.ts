@@ -12,7 +12,7 @@ import { planInventory } from "../src/plan/plan.js";
 import { renderHost } from "../src/render/render-host.js";
 import { validateText } from "../src/pipeline/pipeline.js";
 import { randomInventory } from "./support/generate.js";
-import { newNamespace, removeNamespace } from "./support/netns.js";
+import { newNamespace, removeNamespace } from "../src/lab/namespaces.js";
 import { enumerated, NETWORKD, parseWarnings, startNetworkd } from "./support/networkd.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
 

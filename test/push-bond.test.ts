@@ -13,7 +13,7 @@ import * as assert from "uvu/assert";
 import { runInVm } from "../src/lab/vm.js";
 import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
 import { netgenTimed } from "./support/timed-cli.js";
-import { link } from "./support/netns.js";
+import { link } from "../src/lab/namespaces.js";
 import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
 import { startFleet, type TestFleet } from "./support/test-hosts.js";

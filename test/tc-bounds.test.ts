@@ -9,7 +9,7 @@ import { InventoryError } from "../src/errors.js";
 import { LOW_RATE_BITS, MAX_RATE_BITS, MIN_RATE_BITS } from "../src/validate/rules/bounds.js";
 import { validateText } from "../src/pipeline/pipeline.js";
 import { BASE } from "./support/bases.js";
-import { ip, link, newNamespace, removeNamespace } from "./support/netns.js";
+import { ip, link, newNamespace, removeNamespace } from "../src/lab/namespaces.js";
 import { command, isRoot, tierAvailable } from "./support/tier.js";
 
 const ready = tierAvailable("tc rate bounds", [isRoot, command("tc")]);

@@ -1,6 +1,6 @@
 // teql in the lab: several hosts share one kernel, whose equalizers are global.
 import type { HostFiles } from "../render/file-set.js";
-import { sh } from "./shell.js";
+import { ip, run } from "./namespaces.js";
 import type { LabHost } from "./topology.js";
 
 /** The equalizer ids a host's files attach members to ([TrivialLinkEqualizer] Id=N). */
@@ -39,10 +39,10 @@ export function separateEqualizers(files: HostFiles[]): { files: HostFiles[]; ow
 export function giveEqualizers(owners: string[], hosts: Map<string, LabHost>): void {
   if (owners.length === 0) return;
   try {
-    sh("rmmod", ["sch_teql"]);
+    run("rmmod", ["sch_teql"]);
   } catch {
     /* not loaded */
   }
-  sh("modprobe", ["sch_teql", `max_equalizers=${owners.length}`]);
-  owners.forEach((host, k) => sh("ip", ["link", "set", `teql${k}`, "netns", hosts.get(host)!.ns]));
+  run("modprobe", ["sch_teql", `max_equalizers=${owners.length}`]);
+  owners.forEach((host, k) => ip("link", "set", `teql${k}`, "netns", hosts.get(host)!.ns));
 }

@@ -2,12 +2,11 @@
 // bundle; the active path is cut twice (its packets dropped upstream with the
 // carrier up, then its link taken down), restored each time, and the bond's
 // active path is watched throughout.
-import { spawn } from "node:child_process";
 import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
 import { changesAfter, current, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
-import { inNs } from "./shell.js";
+import { inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export interface CutReport {
@@ -56,14 +55,14 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   const farMonitor = options.farBond ? watchBond(exit.ns, bond) : undefined;
   await waitFor(`${far.host} to hold ${target}`, () => inNs(exit.ns, "ip", ["-o", "addr", "show", "to", target]).trim() || undefined, 60000);
   // Listening on every address: the client still reaches it through the bundle.
-  const iperfServer = spawn("ip", ["netns", "exec", exit.ns, "iperf3", "-s"], { stdio: "ignore" });
+  const iperfServer = startInNs(exit.ns, "iperf3", ["-s"], { stdio: "ignore" });
   // Under emulation the server takes a while to listen: a client before that is refused.
   await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(exit.ns, "ss", ["-ltn"])) || undefined, 60000);
   const cuts: CutReport[] = [];
   try {
     for (const mode of ["drop", "link-down"] as const) {
       const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
-      const tcp = spawn("ip", ["netns", "exec", gw.ns, "iperf3", "-c", target, "-t", "16", "-b", "2M"], { stdio: ["ignore", "pipe", "pipe"] });
+      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, "-t", "16", "-b", "2M"], { stdio: ["ignore", "pipe", "pipe"] });
       let tcpOutput = "";
       tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
       tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));

@@ -3,7 +3,8 @@
 // a private mount namespace, /sys read-only (else networkd waits for udev
 // forever), a tmpfs /run/systemd, the folder bind-mounted over
 // /etc/systemd/network.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { startInNs } from "./namespaces.js";
 
 export const NETWORKD = "/lib/systemd/systemd-networkd";
 
@@ -28,7 +29,7 @@ export function startNetworkd(ns: string, networkDir: string, machineId?: string
     machineId ? `mount --bind '${machineId}' /etc/machine-id` : "",
     `exec ${NETWORKD}`,
   ].filter(Boolean).join("\n");
-  const child: ChildProcess = spawn("ip", ["netns", "exec", ns, "unshare", "-m", "--propagation", "private", "sh", "-c", script], {
+  const child: ChildProcess = startInNs(ns, "unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
     env: { ...process.env, SYSTEMD_LOG_TARGET: "console", SYSTEMD_LOG_LEVEL: "info", SYSTEMD_LOG_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,8 +1,8 @@
 // What the failover scenario watches, from inside a lab host's namespace: a
 // bond's active path every 20 ms, ping replies, and the kernel's bonding
 // messages; folded into samples, changes and a timeline for the report and plot.
-import { type ChildProcess, spawn } from "node:child_process";
-import { sh } from "./shell.js";
+import type { ChildProcess } from "node:child_process";
+import { run, startInNs } from "./namespaces.js";
 
 export interface Sample {
   t: number;
@@ -10,7 +10,7 @@ export interface Sample {
 }
 
 export function watch(ns: string, command: string, shell = "sh"): { child: ChildProcess; lines: string[] } {
-  const child = spawn("ip", ["netns", "exec", ns, shell, "-c", command], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = startInNs(ns, shell, ["-c", command], { stdio: ["ignore", "pipe", "ignore"] });
   const lines: string[] = [];
   let rest = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -49,13 +49,13 @@ export function changesAfter(samples: Sample[], from: number): { list: string[];
   return { list, changes };
 }
 
-export const uptimeMs = () => Number(sh("cut", ["-d", " ", "-f1", "/proc/uptime"]).trim()) * 1000;
+export const uptimeMs = () => Number(run("cut", ["-d", " ", "-f1", "/proc/uptime"]).trim()) * 1000;
 
 /** The kernel's bonding lines from a second before `sinceUptimeMs` on, stamped relative to it. */
 export function kernelLog(sinceUptimeMs: number, bonds: string[]): string[] {
   let text = "";
   try {
-    text = sh("dmesg", []);
+    text = run("dmesg", []);
   } catch {
     return [];
   }

@@ -1,12 +1,11 @@
 // The throughput scenario: every path shaped to the same rate at the ISP, one
 // TCP flow and 8 parallel flows across the bundle (iperf3), and the same over
 // one path alone for the ratio.
-import { spawn } from "node:child_process";
 import { contains } from "../net/address.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, End, Inventory } from "../inventory/types.js";
 import { waitFor } from "./networkd.js";
-import { inNs } from "./shell.js";
+import { inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export const PATH_RATE = "5mbit";
@@ -37,8 +36,8 @@ export function endpoints(inventory: Inventory, bundle: Bundle, nearHost: string
 
 /** Mbit/s received by the iperf3 server, from the client's JSON report. */
 async function iperf(ns: string, target: string, source: string | undefined, flows: number): Promise<number> {
-  const args = ["netns", "exec", ns, "iperf3", "-c", target, ...(source ? ["-B", source] : []), "-t", String(SECONDS), "-O", "1", "-P", String(flows), "-J"];
-  const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const args = ["-c", target, ...(source ? ["-B", source] : []), "-t", String(SECONDS), "-O", "1", "-P", String(flows), "-J"];
+  const child = startInNs(ns, "iperf3", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -92,7 +91,7 @@ export async function measureOnePath(inventory: Inventory, topology: Topology, b
 }
 
 async function withServer<T>(ns: string, run: () => Promise<T>): Promise<T> {
-  const server = spawn("ip", ["netns", "exec", ns, "iperf3", "-s"], { stdio: "ignore" });
+  const server = startInNs(ns, "iperf3", ["-s"], { stdio: "ignore" });
   try {
     await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(ns, "ss", ["-ltn"])) || undefined, 60000);
     return await run();

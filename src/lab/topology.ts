@@ -8,7 +8,7 @@ import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostFiles } from "../render/file-set.js";
 import { giveEqualizers } from "./equalizers.js";
-import { inNs, sh } from "./shell.js";
+import { deadEnd, inNs, ip, link, newNamespace, removeNamespace, run } from "./namespaces.js";
 import { type Networkd, startNetworkd, waitFor } from "./networkd.js";
 
 
@@ -44,7 +44,7 @@ export function loadModules(files: HostFiles[], extra: string[]): void {
   }
   for (const m of modules) {
     try {
-      sh("modprobe", [m, ...(options.get(m)?.split(" ") ?? [])]);
+      run("modprobe", [m, ...(options.get(m)?.split(" ") ?? [])]);
     } catch {
       /* a module the kernel has built in, or one this lab does not need */
     }
@@ -100,56 +100,63 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
     wires,
     async teardown() {
       for (const h of hosts.values()) await h.networkd?.stop();
-      for (const ns of [...[...hosts.values()].map((h) => h.ns), ...wires.map((w) => w.ns)]) {
-        try {
-          sh("ip", ["netns", "del", ns]);
-        } catch {
-          /* gone */
-        }
-      }
+      removeAll();
     },
   };
-  for (const end of bundle.ends) {
-    const ns = `lab-${end.host}`.slice(0, 30);
-    sh("ip", ["netns", "add", ns]);
-    sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    hosts.set(end.host, { name: end.host, ns });
+  // removeNamespace also kills what runs inside, so a build that fails half way cleans up at once.
+  const removeAll = () => {
+    for (const ns of [...[...hosts.values()].map((h) => h.ns), ...wires.map((w) => w.ns)]) removeNamespace(ns);
+  };
+  try {
+    wire(inventory, bundle, topology, owners, options);
+    startHosts(inventory, bundle, topology, files, root);
+  } catch (error) {
+    removeAll();
+    throw error;
   }
+  return topology;
+}
+
+/** A namespace per end, a wire namespace per path with the ends' uplinks as its bridge ports. */
+function wire(inventory: Inventory, bundle: Bundle, { hosts, wires }: Topology, owners: string[], options: TopologyOptions): void {
+  for (const end of bundle.ends) hosts.set(end.host, { name: end.host, ns: newNamespace(`lab-${end.host}`) });
   giveEqualizers(owners, hosts);
   const wired = new Set<string>();
   bundle.paths.forEach((path, i) => {
-    const ns = `lab-wire${i + 1}`;
-    sh("ip", ["netns", "add", ns]);
-    sh("ip", ["-n", ns, "link", "add", "br0", "type", "bridge"]);
-    sh("ip", ["-n", ns, "link", "set", "br0", "up"]);
+    const ns = newNamespace(`lab-wire${i + 1}`);
     const ports: string[] = [];
+    wires.push({ ns, ports });
+    ip("-n", ns, "link", "add", "br0", "type", "bridge");
+    ip("-n", ns, "link", "set", "br0", "up");
     for (const end of bundle.ends) {
       const uplink = path.uplinks.get(end.host)!;
       const port = `p${ports.length}`;
-      sh("ip", ["link", "add", "labtmp0", "type", "veth", "peer", "name", "labtmp1"]);
-      sh("ip", ["link", "set", "labtmp0", "netns", hosts.get(end.host)!.ns, "name", uplink]);
-      sh("ip", ["link", "set", "labtmp1", "netns", ns, "name", port]);
-      sh("ip", ["-n", ns, "link", "set", port, "master", "br0", "up"]);
+      // The host's end stays down: its networkd brings the uplink up.
+      link(hosts.get(end.host)!.ns, uplink, ns, port, { up: false });
+      ip("-n", ns, "link", "set", port, "master", "br0", "up");
       if (options.pathRate) shapeWire(ns, port, options.pathRate);
       ports.push(port);
       wired.add(`${end.host}/${uplink}`);
       // The uplink's gateway lives on the wire (the ISP's router).
       const gateway = lookup(inventory).uplink(end.host, uplink);
-      if (gateway?.gatewayText && gateway.address) sh("ip", ["-n", ns, "addr", "add", `${gateway.gatewayText}/${gateway.address.prefix}`, "dev", "br0"]);
+      if (gateway?.gatewayText && gateway.address) ip("-n", ns, "addr", "add", `${gateway.gatewayText}/${gateway.address.prefix}`, "dev", "br0");
     }
-    wires.push({ ns, ports });
   });
   for (const end of bundle.ends) {
     const host = lookup(inventory).host(end.host)!;
+    for (const u of host.uplinks) if (!wired.has(`${host.name}/${u.name}`)) deadEnd(hosts.get(end.host)!.ns, u.name, { carrier: false });
+  }
+}
+
+/** Each host's files in its folder, its own machine-id, its sysctls applied and networkd started. */
+function startHosts(inventory: Inventory, bundle: Bundle, { hosts }: Topology, files: HostFiles[], root: string): void {
+  for (const end of bundle.ends) {
+    const host = lookup(inventory).host(end.host)!;
     const ns = hosts.get(end.host)!.ns;
-    for (const u of host.uplinks) {
-      if (wired.has(`${host.name}/${u.name}`)) continue;
-      sh("ip", ["-n", ns, "link", "add", u.name, "type", "veth", "peer", "name", "nowhere"]);
-    }
     const dir = join(root, host.name);
     const machineId = join(dir, "machine-id");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(machineId, `${sh("systemd-id128", ["new"]).trim()}\n`);
+    writeFileSync(machineId, `${run("systemd-id128", ["new"]).trim()}\n`);
     const hostFiles = files.find((f) => f.host === host.name)!;
     for (const e of hostFiles.entries) {
       if (e.kind !== "file") continue;
@@ -162,5 +169,4 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
     hosts.get(host.name)!.dir = dir;
     hosts.get(host.name)!.networkd = startNetworkd(ns, join(dir, "etc/systemd/network"), machineId);
   }
-  return topology;
 }

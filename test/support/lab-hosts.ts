@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { renderInventory } from "../../src/pipeline/pipeline.js";
 import { writeTree } from "../../src/output/tree.js";
 import { validateFile } from "../../src/pipeline/pipeline.js";
-import { inNs, ip, link, newNamespace, removeNamespace } from "./netns.js";
+import { deadEnd, inNs, link, newNamespace, removeNamespace } from "../../src/lab/namespaces.js";
 import { type Networkd, startNetworkd } from "./networkd.js";
 
 export interface LabHost {
@@ -58,12 +58,7 @@ export function buildLab(inventoryFile: string, only?: string[]): Lab {
     for (const h of inventory.hosts) {
       const lh = hosts.get(h.name);
       if (!lh) continue;
-      for (const u of h.uplinks) {
-        if (!wired.has(`${h.name}/${u.name}`)) {
-          ip("-n", lh.ns, "link", "add", u.name, "type", "veth", "peer", "name", `p-${u.name}`.slice(0, 15));
-          ip("-n", lh.ns, "link", "set", `p-${u.name}`.slice(0, 15), "up");
-        }
-      }
+      for (const u of h.uplinks) if (!wired.has(`${h.name}/${u.name}`)) deadEnd(lh.ns, u.name, { carrier: true });
     }
   } catch (error) {
     void lab.teardown();

@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ip, newNamespace, removeNamespace } from "./netns.js";
+import { ip, newNamespace, removeNamespace } from "../../src/lab/namespaces.js";
 import { waitFor } from "./networkd.js";
 
 export interface TestHost {
