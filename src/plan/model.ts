@@ -104,6 +104,12 @@ export interface EqualizerPlan {
 
 export interface NatPlan {
   rules: { from: string[]; to: string }[];
+  /**
+   * The forward chain's accepts, in order; everything else forwarded through
+   * the host is dropped (policy drop), replies to accepted flows excepted.
+   * `daddr` limits a rule to declared prefixes of one family (`ip` or `ip6`).
+   */
+  forward: { from: string[]; to: string; daddr?: { family: "ip" | "ip6"; prefixes: string[] } }[];
 }
 
 /**
