@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { renderInventory } from "../src/pipeline/pipeline.js";
-import { inNs, ip, link, newNamespace, removeNamespace, run } from "./support/netns.js";
+import { inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
 import { command, isRoot, tierAvailable } from "./support/tier.js";
 
 const ready = tierAvailable("exit forward policy", [isRoot, command("nft"), command("ping"), command("sysctl")]);

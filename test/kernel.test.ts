@@ -7,13 +7,12 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildLab, type Lab, type LabHost, runUnit, startAll, units } from "./support/lab-hosts.js";
-import { inNs } from "../src/lab/namespaces.js";
+import { inNs, json } from "../src/lab/namespaces.js";
 import { waitFor } from "./support/networkd.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
 import { NETWORKD } from "./support/networkd.js";
 
 const SYSCTL = "/lib/systemd/systemd-sysctl";
-const json = <T>(ns: string, cmd: string, args: string[]): T => JSON.parse(inNs(ns, cmd, args) || "[]") as T;
 const ready = tierAvailable("kernel state", [isRoot, file(NETWORKD), file(SYSCTL), command("tc"), command("unshare")]);
 
 interface Addr { ifname: string; addr_info: { local: string; prefixlen: number }[] }

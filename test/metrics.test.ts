@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildLab, type Lab, type LabHost, runUnit, startAll, units } from "./support/lab-hosts.js";
-import { inNs, json } from "./support/netns.js";
+import { inNs, json } from "../src/lab/namespaces.js";
 import { NETWORKD, waitFor } from "./support/networkd.js";
 import { command, file, isRoot, tierAvailable } from "./support/tier.js";
 

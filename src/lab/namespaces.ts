@@ -82,3 +82,6 @@ function removeAllAtExit(): void {
   process.on("exit", cleanup);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (cleanup(), process.exit(130)));
 }
+
+/** A command's JSON output (`ip -j`, `tc -j`) inside a namespace; nothing printed reads as []. */
+export const json = <T>(ns: string, cmd: string, args: string[]): T => JSON.parse(inNs(ns, cmd, args) || "[]") as T;
