@@ -4,12 +4,12 @@
 // health check looks for each Address= in `ip`'s output). The formatter is
 // checked against glibc's inet_ntop, which `ip` prints with.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderInventory } from "../src/pipeline/pipeline.js";
+import { renderedFiles } from "./support/rendered-files.js";
 import { formatIp, parseCidr, parseIp } from "../src/net/address.js";
 import { command, tierAvailable } from "./support/tier.js";
 
@@ -96,17 +96,7 @@ let work = "";
 test.before(() => void (work = mkdtempSync(join(tmpdir(), "netgen-addresses-"))));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-/** host/path -> content; both variants are written as inventory.yaml (the header names the file). */
-function render(variant: string, text: string): Map<string, string> {
-  const dir = join(work, variant);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "inventory.yaml"), text);
-  const files = new Map<string, string>();
-  for (const h of renderInventory(join(dir, "inventory.yaml")).hosts) {
-    for (const e of h.entries) files.set(`${h.host}/${e.path}`, e.kind === "file" ? e.content : `-> ${e.target}`);
-  }
-  return files;
-}
+const render = (variant: string, text: string) => renderedFiles(join(work, variant), text);
 
 test("an inventory with IPv6 spelt every which way renders exactly like the canonical one", () => {
   const spelt = new Map(SPELLINGS);

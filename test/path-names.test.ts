@@ -1,12 +1,12 @@
 // Path devices are named from the path, not its position: removing or
 // reordering one path leaves every other path's files byte for byte, and a
 // file that lists every path changes only by the removed one's lines.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderInventory } from "../src/pipeline/pipeline.js";
+import { renderedFiles } from "./support/rendered-files.js";
 import { InventoryError } from "../src/errors.js";
 import { tunnelName } from "../src/plan/names.js";
 import { validateText } from "../src/pipeline/pipeline.js";
@@ -56,17 +56,7 @@ let work = "";
 test.before(() => void (work = mkdtempSync(join(tmpdir(), "netgen-path-names-"))));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-/** host/path -> content, rendered from `text` (always as inventory.yaml: the header names the file). */
-function render(variant: string, text: string): Map<string, string> {
-  const dir = join(work, variant);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "inventory.yaml"), text);
-  const files = new Map<string, string>();
-  for (const h of renderInventory(join(dir, "inventory.yaml")).hosts) {
-    for (const e of h.entries) files.set(`${h.host}/${e.path}`, e.kind === "file" ? e.content : `-> ${e.target}`);
-  }
-  return files;
-}
+const render = (variant: string, text: string) => renderedFiles(join(work, variant), text);
 
 /** The tunnel device of fo's path over `uplink`, read from the rendered netdevs. */
 function tunnelOver(files: Map<string, string>, uplink: string): string {
