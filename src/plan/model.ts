@@ -109,7 +109,7 @@ export interface NatPlan {
    * the host is dropped (policy drop), replies to accepted flows excepted.
    * `daddr` limits a rule to declared prefixes of one family (`ip` or `ip6`).
    */
-  forward: { from: string[]; to: string; daddr?: { family: "ip" | "ip6"; prefixes: string[] } }[];
+  forward: { from: string[]; to: string[]; daddr?: { family: "ip" | "ip6"; prefixes: string[] } }[];
 }
 
 /**

@@ -1,4 +1,4 @@
-// masquerade: traffic arriving from the host's bundle devices leaves each
+// masquerade: traffic arriving from the host's bundles leaves each
 // masquerading uplink with that uplink's address, and the host forwards
 // nothing else than what the inventory declares.
 //
@@ -23,33 +23,45 @@ import { teqlDevice } from "./names.js";
 export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void {
   const uplinks = host.uplinks.filter((u) => u.masquerade);
   if (uplinks.length === 0) return;
-  // ecmp bundles have no device of their own (their routes sit on the uplinks): nothing to name here.
   const bundles = lookup(inventory)
     .bundlesOf(host.name)
-    .filter((x) => x.strategy !== "ecmp")
-    .map((x) => ({ bundle: x, device: x.strategy === "teql" ? teqlDevice(inventory, host.name, x.name) : x.name }))
-    .sort((x, y) => (x.device < y.device ? -1 : x.device > y.device ? 1 : 0));
-  const from = bundles.map((x) => x.device);
+    .map((x) => bundleDevices(inventory, host.name, x))
+    .sort((x, y) => (x.sends[0]! < y.sends[0]! ? -1 : x.sends[0]! > y.sends[0]! ? 1 : 0));
+  const from = [...new Set(bundles.flatMap((x) => x.receives))].sort();
+  const rules = uplinks.map((u) => ({ from, to: u.name }));
   b.setNat({
-    rules: uplinks.map((u) => ({ from, to: u.name })),
-    forward: [...uplinks.map((u) => ({ from, to: u.name })), ...bundles.flatMap((x) => routedInto(x, from, host.name))],
+    rules,
+    forward: [...rules.map((r) => ({ from: r.from, to: [r.to] })), ...bundles.flatMap((x) => routedInto(x, bundles, host.name))],
   });
-  // Forwarding on both sides of every rule: the bundle devices traffic comes
+  // Forwarding on both sides of every rule: the devices bundle traffic comes
   // from (their own planners set it only for a default route) and the uplinks it leaves by.
   for (const device of [...from, ...uplinks.map((u) => u.name)]) b.contribute(device, { from: "masquerade", forwarding: true });
   for (const m of ["nf_tables", "nft_chain_nat", "nft_masq"]) b.module(m);
 }
 
 /**
+ * The devices a bundle's traffic arrives on at this host, and those it is sent
+ * by. A bond or bridge is both. A teql device only sends: what the far end sends
+ * arrives on the members (teql.ts sets rp_filter for that). An ecmp bundle has
+ * no device: its next hops and its arrivals are the path uplinks.
+ */
+function bundleDevices(inventory: Inventory, host: string, bundle: Bundle): { bundle: Bundle; receives: string[]; sends: string[] } {
+  const members = bundle.paths.map((p) => p.uplinks.get(host)!).sort();
+  if (bundle.strategy === "teql") return { bundle, receives: members, sends: [teqlDevice(inventory, host, bundle.name)] };
+  if (bundle.strategy === "ecmp") return { bundle, receives: members, sends: members };
+  return { bundle, receives: [bundle.name], sends: [bundle.name] };
+}
+
+/**
  * From the other bundles into this one, only towards the prefixes this host's
  * end declares in `routes:` (what the inventory says lies behind the peer).
  */
-function routedInto(x: { bundle: Bundle; device: string }, devices: string[], host: string): NatPlan["forward"] {
-  const others = devices.filter((d) => d !== x.device);
+function routedInto(x: ReturnType<typeof bundleDevices>, all: ReturnType<typeof bundleDevices>[], host: string): NatPlan["forward"] {
+  const others = [...new Set(all.filter((o) => o !== x).flatMap((o) => o.receives))].filter((d) => !x.receives.includes(d)).sort();
   const routes = x.bundle.ends.find((e) => e.host === host)!.routes;
   if (others.length === 0 || routes.length === 0) return [];
   return (["ip", "ip6"] as const)
     .map((family) => ({ family, prefixes: routes.filter((r) => (r.cidr!.ip.family === 4) === (family === "ip")).map((r) => networkText(r.cidr!)) }))
     .filter((d) => d.prefixes.length > 0)
-    .map((daddr) => ({ from: others, to: x.device, daddr }));
+    .map((daddr) => ({ from: others, to: x.sends, daddr }));
 }

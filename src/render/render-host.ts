@@ -38,7 +38,8 @@ export function renderHost(plan: HostPlan): HostFiles {
   if (plan.nat) {
     const names = (devices: string[]): string => devices.map((f) => `"${f}"`).join(", ");
     const rules = plan.nat.rules.map((r) => ({ from: names(r.from), to: r.to }));
-    const forward = plan.nat.forward.map((r) => `iifname { ${names(r.from)} } oifname "${r.to}"${r.daddr ? ` ${r.daddr.family} daddr { ${r.daddr.prefixes.join(", ")} }` : ""} accept`);
+    const oif = (to: string[]): string => (to.length === 1 ? `"${to[0]}"` : `{ ${names(to)} }`);
+    const forward = plan.nat.forward.map((r) => `iifname { ${names(r.from)} } oifname ${oif(r.to)}${r.daddr ? ` ${r.daddr.family} daddr { ${r.daddr.prefixes.join(", ")} }` : ""} accept`);
     file(NAT_RULES.slice(1), template("nat.nft")({ header: head, rules, forward }));
     file(`${UNIT_DIR}/${NAT_UNIT}`, template("nat.service")({ header: head, uplinks: plan.nat.rules.map((r) => r.to).join(", "), rulesFile: NAT_RULES }));
     entries.push({ kind: "link", path: `${UNIT_DIR}/sysinit.target.wants/${NAT_UNIT}`, target: `../${NAT_UNIT}` });
