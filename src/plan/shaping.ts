@@ -8,6 +8,7 @@
 // paths this way, one TCP flow reached 9.56 Mbit/s.
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory, Uplink } from "../inventory/types.js";
+import { rateBits } from "../net/rate.js";
 
 export interface UplinkShaping {
   uplink: Uplink;
@@ -19,12 +20,6 @@ export interface UplinkShaping {
   ingressFrom: string[];
 }
 
-const UNIT: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9 };
-
-export function rateBits(rate: string): number {
-  const match = /^(\d+)([a-z]+)$/.exec(rate);
-  return match ? Number(match[1]) * (UNIT[match[2] ?? ""] ?? NaN) : NaN;
-}
 
 function smaller(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;

@@ -3,6 +3,7 @@
 // turns into a working HTB class (measured against tc 6.1: test/tc-bounds.test.ts).
 import type { Problem } from "../../errors.js";
 import type { RuleContext } from "./context.js";
+import { rateBits } from "../../net/rate.js";
 
 /** net/ipv4/conf/<name>/ is a device's sysctl folder, except for these, which mean every device or new ones. */
 export const SYSCTL_KEYWORDS = ["all", "default", "lo"];
@@ -18,13 +19,6 @@ export const MAX_RATE_BITS = 4e9;
 /** Below this an uplink carries less than one 1500-byte packet every 0.2 s: legal, but likely a typo. */
 export const LOW_RATE_BITS = 64e3;
 
-const UNIT: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9 };
-
-/** Bits a second of a rate the schema's pattern accepts; NaN for anything else. */
-export function rateBits(rate: string): number {
-  const match = /^(\d{1,9})(bit|kbit|mbit|gbit)$/.exec(rate);
-  return match ? Number(match[1]) * UNIT[match[2]!]! : NaN;
-}
 
 export function boundRules(ctx: RuleContext): Problem[] {
   const problems: Problem[] = [];
