@@ -136,11 +136,8 @@ export interface Health {
   healthy: boolean;
   /** What is not healthy yet, and notes (an uplink without carrier). */
   said: string[];
-  /** How long a healthy answer must hold before it counts: an ARP monitor's judgment of a new bond's paths. */
-  settleMs: number;
 }
 
-/** The agent's health check of release `id`; `lonely` bonds (far end pushed later) may lack an active path. */
 /**
  * The shell command a systemd unit runs to activate release `id`: the agent's
  * output to activation.log, its exit code to activation.rc, written to a temp
@@ -164,10 +161,10 @@ export async function waitHostHealthy(conn: Connection, id: string, lonely: stri
 
 function parseHealth(r: { code: number; stdout: string; stderr: string }): Health {
   const lines = r.stdout.split("\n").filter(Boolean);
-  const settle = lines.map((l) => /^settle (\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
+  // "settle MS" lines are the host's own business (wait-health holds a healthy answer that long).
   const said = lines.filter((l) => !l.startsWith("settle "));
   if (said.length === 0 && r.code !== 0) said.push(r.stderr.trim() || `the health check exited ${r.code} without a word`);
-  return { healthy: r.code === 0, said, settleMs: Math.max(0, ...settle) };
+  return { healthy: r.code === 0, said };
 }
 
 /** Text from a host made safe for a terminal: control characters shown as \xNN (newlines and tabs kept). */

@@ -155,7 +155,6 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   options.progress(host.name, "confirming over a new connection");
   let fresh: Connection | undefined;
   let activated = false;
-  const seen = { last: "" };
   try {
     while (Date.now() < deadline) {
       try {
@@ -182,8 +181,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         }
         const health = await waitHostHealthy(fresh, id, lonely, secondsLeft(deadline), untilDeadline(deadline));
         if (!health.healthy) {
-          seen.last = health.said.join("; ");
-          return await undo(fresh, id, result, `unhealthy after activation: ${seen.last || "health check did not pass"}`);
+          return await undo(fresh, id, result, `unhealthy after activation: ${health.said.join("; ") || "health check did not pass"}`);
         }
         // The configuration is applied: only a connection opened now proves the host is reachable with it.
         fresh.close();
@@ -198,8 +196,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         await sleep(RETRY_MS);
       }
     }
-    const lastHealth = seen.last ? ` (its last health check said: ${seen.last})` : "";
-    return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection${lastHealth}: the host restores its previous release by itself` };
+    return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection: the host restores its previous release by itself` };
   } finally {
     fresh?.close();
   }
