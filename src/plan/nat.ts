@@ -36,7 +36,9 @@ export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void 
   // Forwarding on both sides of every rule: the devices bundle traffic comes
   // from (their own planners set it only for a default route) and the uplinks it leaves by.
   for (const device of [...from, ...uplinks.map((u) => u.name)]) b.contribute(device, { from: "masquerade", forwarding: true });
-  for (const m of ["nf_tables", "nft_chain_nat", "nft_masq"]) b.module(m);
+  // nft_ct for the forward chain's "ct state": a kernel that cannot load modules on demand (the
+  // lab VM) refused the whole file without it ("Could not process rule").
+  for (const m of ["nf_tables", "nft_chain_nat", "nft_masq", "nft_ct"]) b.module(m);
 }
 
 /**
