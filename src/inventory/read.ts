@@ -6,6 +6,7 @@ import { type Cidr, parseCidr, parseIp } from "../net/address.js";
 import {
   type Bundle,
   DEFAULT_MONITOR_INTERVAL,
+  DEFAULT_WIREGUARD_PORT,
   DEFAULT_MTU,
   DEFAULT_SYSTEMD,
   type End,
@@ -31,7 +32,7 @@ export function readInventory(file: string, data: unknown): Inventory {
   const defaultSsh = obj(defaults.ssh);
   const hosts = Object.entries(obj(root.hosts)).map(([name, raw]) => readHost(name, obj(raw), defaults, defaultSsh));
   const bundles = Object.entries(obj(root.bundles)).flatMap(([name, raw]) => readBundle(name, obj(raw)));
-  return { file, hosts, bundles };
+  return { file, hosts, bundles, publicKeys: new Map() };
 }
 
 function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host {
@@ -59,6 +60,7 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
 function readUplink(host: string, name: string, order: number, raw: Obj): Uplink {
   const address = parseCidr(str(raw.address) ?? "");
   const gateway = parseIp(str(raw.gateway) ?? "");
+  const reach = parseIp(str(raw.public) ?? "");
   const shape = raw.shape === undefined ? undefined : { egress: str(obj(raw.shape).egress), ingress: str(obj(raw.shape).ingress) };
   return {
     host,
@@ -69,6 +71,9 @@ function readUplink(host: string, name: string, order: number, raw: Obj): Uplink
     gatewayText: gateway?.text ?? str(raw.gateway),
     gateway,
     dhcp: bool(raw.dhcp),
+    nat: bool(raw.nat),
+    publicText: reach?.text ?? str(raw.public),
+    public: reach,
     masquerade: bool(raw.masquerade),
     mtu: int(raw.mtu) ?? DEFAULT_MTU,
     shape,
@@ -105,5 +110,18 @@ function readBundle(name: string, raw: Obj): Bundle[] {
     return { index, name: str(entry.name), uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
   });
   const interval = str(obj(raw.monitor).interval);
-  return [{ name, strategy: strategy as Strategy, ends, paths, monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL, hasMonitor: raw.monitor !== undefined }];
+  const linkSubnet = parseCidr(str(raw.link_subnet) ?? "");
+  return [{
+    name,
+    strategy: strategy as Strategy,
+    transport: str(raw.transport) === "wireguard" ? "wireguard" : "gre",
+    linkSubnetText: linkSubnet?.text ?? str(raw.link_subnet),
+    linkSubnet,
+    port: int(raw.port) ?? DEFAULT_WIREGUARD_PORT,
+    hasPort: raw.port !== undefined,
+    ends,
+    paths,
+    monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL,
+    hasMonitor: raw.monitor !== undefined,
+  }];
 }

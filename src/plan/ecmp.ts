@@ -8,17 +8,21 @@ import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
 import type { RoutePlan } from "./model.js";
 import { BUNDLE_DEFAULT_METRIC } from "./routes.js";
+import { endsOf, type WireguardBundle } from "./wireguard.js";
 
-export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): void {
+/** Over wireguard, each next hop is the far end of a WireGuard link instead of a direct link. */
+export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle, wireguard?: WireguardBundle): void {
   const host = b.host;
   const end = bundle.ends.find((e) => e.host === host)!;
   const peer = bundle.ends.find((e) => e.host !== host)!;
   const uplinkOf = (h: string, name: string) => lookup(inventory).uplink(h, name)!;
-  const nexthops = bundle.paths.map((p) => ({
-    via: uplinkOf(peer.host, p.uplinks.get(peer.host)!).address!.ip.text,
-    dev: p.uplinks.get(host)!,
-    weight: p.weight ?? 1,
-  }));
+  const nexthops = wireguard
+    ? wireguard.links.map((l) => ({ via: endsOf(l, host).peer.ip, dev: l.device, weight: l.path.weight ?? 1 }))
+    : bundle.paths.map((p) => ({
+        via: uplinkOf(peer.host, p.uplinks.get(peer.host)!).address!.ip.text,
+        dev: p.uplinks.get(host)!,
+        weight: p.weight ?? 1,
+      }));
   const from = `ecmp bundle ${bundle.name}`;
   const family = nexthops[0]!.via.includes(":") ? 6 : 4;
   const routes: RoutePlan[] = [];

@@ -7,8 +7,10 @@ import { blankNetwork, type HostBuilder } from "./builder.js";
 import { teqlBundles, teqlDevice } from "./names.js";
 import { routesVia } from "./routes.js";
 import { equalizerStart } from "./tc.js";
+import type { WireguardBundle } from "./wireguard.js";
 
-export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle): void {
+/** Over wireguard, the members are the paths' WireGuard links instead of the uplinks. */
+export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, wireguard?: WireguardBundle): void {
   const host = b.host;
   const end = bundle.ends.find((e) => e.host === host)!;
   const peer = bundle.ends.find((e) => e.host !== host)!;
@@ -20,10 +22,9 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
   network.configureWithoutCarrier = true;
   network.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
   network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
-  const members = bundle.paths.map((p) => p.uplinks.get(host)!);
+  const members = wireguard ? wireguard.links.map((l) => l.device) : bundle.paths.map((p) => p.uplinks.get(host)!);
   b.addEqualizer({ device, members, start: equalizerStart(device, members) });
-  for (const path of bundle.paths) {
-    const member = path.uplinks.get(host)!;
+  for (const member of members) {
     // The equalizer is the member's root qdisc (so no HTB root here: shaping.ts).
     b.contribute(member, { from: `teql bundle ${bundle.name}`, teql: { parent: "root", id: Number(device.slice(4)) } });
     // Packets for the teql address arrive on a member while the route back to

@@ -69,10 +69,11 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
 
   for (const t of tunnels) {
     const mine = t.ends[0].host === host ? t.ends[0] : t.ends[1];
+    const over = mine.underlay === mine.uplink.name ? mine.uplink.name : `${mine.uplink.name} (WireGuard link ${mine.underlay})`;
     b.addNetdev({
       name: t.name,
       kind: family === 4 ? "gretap" : "ip6gretap",
-      description: `path ${t.label} of ${bundle.name}: ${mine.uplink.name} to ${peer.host}`,
+      description: `path ${t.label} of ${bundle.name}: ${over} to ${peer.host}`,
       mac: macAddress(host, t.name),
       mtu,
       tunnel: { local: mine.local, remote: mine.remote, key: t.key },
@@ -83,7 +84,8 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
     slave.primarySlave = isBond && t.primary;
     // Bound to its uplink: the outer packets leave by this path's uplink even
     // when every tunnel goes to the same far address.
-    b.contribute(mine.uplink.name, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
-    b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
+    b.contribute(mine.underlay, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
+    // Over wireguard, wireguard-ends.ts sets it on the uplink, and the gretap's far end is on its link's own subnet.
+    if (mine.underlay === mine.uplink.name) b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
   }
 }

@@ -111,7 +111,7 @@ function paths(ctx: RuleContext, bundle: Bundle): Problem[] {
     if (!complete) continue;
     problems.push(...pathAddressing(ctx, bundle, path, at));
     const pair = endHosts.map((h) => path.uplinks.get(h)).join(" <-> ");
-    if (usesTunnels(bundle)) {
+    if (usesTunnels(bundle) || bundle.transport === "wireguard") {
       if (seenPairs.has(pair)) problems.push({ path: at, message: `paths ${(seenPairs.get(pair) ?? 0) + 1} and ${path.index + 1} of ${bundle.name} both join ${pair}`, hint: "each path joins a different pair of uplinks" });
       seenPairs.set(pair, path.index);
     } else {
@@ -132,7 +132,15 @@ function pathAddressing(ctx: RuleContext, bundle: Bundle, path: Path, at: (strin
   const b = ctx.uplink(hostB, path.uplinks.get(hostB) ?? "");
   if (a === undefined || b === undefined) return [];
   const problems: Problem[] = [];
+  // Over wireguard one end may dial from anywhere: wireguard.ts checks that the other can be reached.
+  if (bundle.transport === "wireguard") return [];
   for (const u of [a, b]) {
+    if (u.nat) {
+      problems.push({ path: [...at, u.host], message: `uplink ${u.name} of ${u.host} is behind NAT (nat: true): nobody can reach it, and a gre ${usesTunnels(bundle) ? "tunnel" : "path"} of ${bundle.name} needs both ends reachable`, hint: "use transport: wireguard (this end then dials out), or carry this path over another uplink" });
+    }
+    if (u.publicText !== undefined && u.public === undefined) {
+      problems.push({ path: [...at, u.host], message: `uplink ${u.name} of ${u.host} is reached by the name ${u.publicText}, but a gre tunnel needs an address`, hint: "write the public address, or use transport: wireguard (it resolves names)" });
+    }
     if (!u.dhcp) continue;
     problems.push(
       usesTunnels(bundle)
@@ -189,7 +197,8 @@ function exclusiveUplinks(ctx: RuleContext): Problem[] {
     }
   }
   for (const [key, list] of users) {
-    const teql = list.find((x) => x.bundle.strategy === "teql");
+    // Over wireguard the members are the paths' WireGuard links, not the uplinks.
+    const teql = list.find((x) => x.bundle.strategy === "teql" && x.bundle.transport === "gre");
     if (teql === undefined || list.length < 2) continue;
     const [host, uplink] = key.split("/") as [string, string];
     const other = list.find((x) => x !== teql)!;
