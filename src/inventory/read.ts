@@ -91,12 +91,19 @@ function readBundle(name: string, raw: Obj): Bundle[] {
   if (strategy === undefined || !STRATEGIES.includes(strategy)) return []; // the schema reports it
   const ends: End[] = Object.entries(obj(raw.ends)).map(([host, e]) => {
     const end = obj(e);
-    const address = parseCidr(str(end.address) ?? "");
+    const written = Array.isArray(end.address) ? end.address.map((a, index) => ({ a, index })) : end.address === undefined ? [] : [{ a: end.address, index: undefined }];
+    const addresses = written.flatMap(({ a, index }) => {
+      if (typeof a !== "string") return []; // the schema reports it
+      const cidr = parseCidr(a);
+      return [{ text: cidr?.text ?? a, cidr, ...(index === undefined ? {} : { index }) }];
+    });
+    const primary = addresses.find((a) => a.cidr?.ip.family === 4) ?? addresses[0];
     const routes = Array.isArray(end.routes) ? end.routes : [];
     return {
       host,
-      addressText: address?.text ?? str(end.address),
-      address,
+      addresses,
+      addressText: primary?.text,
+      address: primary?.cidr,
       defaultRoute: bool(end.default_route),
       routes: routes.flatMap((r, index) => (typeof r === "string" ? [readRoute(r, index)] : [])),
     };

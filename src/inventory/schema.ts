@@ -66,12 +66,24 @@ const uplink = {
   },
 };
 
+// One address, or a list of one IPv4 and one IPv6 (dual stack): maxLength
+// applies to the string form, items and maxItems to the list form.
+const endAddress = {
+  type: ["string", "array"],
+  title: "bundle address",
+  maxLength: MAX_ADDRESS_LENGTH,
+  minItems: 1,
+  maxItems: 2,
+  items: address,
+  description: "the bundle device's address with its prefix, or a list of one IPv4 and one IPv6 address",
+};
+
 const end = {
   type: "object",
   title: "bundle end",
   additionalProperties: false,
   properties: {
-    address,
+    address: endAddress,
     default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over" },
     routes: { type: "array", title: "routes", maxItems: MAX_ROUTES_PER_END, items: { type: "string", title: "destination prefix", maxLength: MAX_ADDRESS_LENGTH }, description: "prefixes reached through the bundle" },
   },

@@ -73,6 +73,12 @@ export interface Bundle {
 
 export interface End {
   host: string;
+  /**
+   * The bundle device's addresses: one, or one IPv4 and one IPv6 (dual stack).
+   * `index` is the position in a written list (absent for a single string).
+   */
+  addresses: { text: string; cidr?: Cidr; index?: number }[];
+  /** The address the bundle is built around: its IPv4 one if it has one (ARP probes), else its only one. */
   addressText?: string;
   address?: Cidr;
   defaultRoute: boolean;

@@ -27,7 +27,8 @@ export interface NetDevPlan {
   mtu?: number;
   bond?: BondPlan;
   bridge?: { stp: boolean };
-  tunnel?: { local: string; remote: string; key?: number };
+  /** encapsulationLimit (ip6gretap): "none" leaves out the 8-byte option header the kernel adds by default. */
+  tunnel?: { local: string; remote: string; key?: number; encapsulationLimit?: "none" };
   wireguard?: WireguardPlan;
 }
 

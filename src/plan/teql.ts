@@ -18,10 +18,12 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, w
   const count = teqlBundles(inventory, host).length;
   b.module("sch_teql", { options: `max_equalizers=${count}`, why: count === 1 ? "teql0 for this host's teql bundle" : `teql0..teql${count - 1} for this host's teql bundles` });
   const network = b.own(blankNetwork(device, `teql bundle ${bundle.name}`, true));
-  network.addresses.push(end.addressText!);
+  network.addresses.push(...end.addresses.map((a) => a.text));
+  // IPv6 neighbour discovery on the equalizer needs its link-local address.
+  if (end.addresses.some((a) => a.cidr?.ip.family === 6)) network.linkLocalAddressing = undefined;
   network.configureWithoutCarrier = true;
   network.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
-  network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
+  network.routes.push(...routesVia(end, peer, bundle.name));
   const members = wireguard ? wireguard.links.map((l) => l.device) : bundle.paths.map((p) => p.uplinks.get(host)!);
   b.addEqualizer({ device, members, start: equalizerStart(device, members) });
   for (const member of members) {

@@ -14,6 +14,7 @@
 import { ExitError } from "../errors.js";
 import type { Host, Inventory, Uplink } from "../inventory/types.js";
 import { bits, networkText } from "../net/address.js";
+import { familiesOf } from "../inventory/ends.js";
 import { privateKeyPath } from "../wireguard/keys.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { endsOf, KEEPALIVE_SECONDS, type WireguardBundle, type WireguardLink } from "./wireguard.js";
@@ -74,9 +75,13 @@ function allowedIps(link: WireguardLink, host: string): string[] {
   if (bundle.strategy === "ecmp" || bundle.strategy === "teql") {
     const end = bundle.ends.find((e) => e.host === host)!;
     const far = bundle.ends.find((e) => e.host !== host)!;
-    if (far.address) allowed.push(`${far.address.ip.text}/${bits(far.address.ip.family)}`);
+    for (const a of far.addresses) if (a.cidr) allowed.push(`${a.cidr.ip.text}/${bits(a.cidr.ip.family)}`);
     for (const r of end.routes) if (r.cidr) allowed.push(networkText(r.cidr));
-    if (end.defaultRoute) allowed.push(end.address?.ip.family === 6 ? "::/0" : "0.0.0.0/0");
+    if (end.defaultRoute) {
+      // ecmp has no bundle address: its default route is of the links' family.
+      const families = end.addresses.length > 0 ? familiesOf(end) : [link.family];
+      for (const f of families) allowed.push(f === 6 ? "::/0" : "0.0.0.0/0");
+    }
   }
   return [...new Set(allowed)];
 }

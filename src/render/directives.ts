@@ -51,6 +51,7 @@ const DIRECTIVES: Record<string, Span> = {
   "Tunnel.Local": ALWAYS,
   "Tunnel.Remote": ALWAYS,
   "Tunnel.Key": ALWAYS,
+  "Tunnel.EncapsulationLimit": ALWAYS,
   // WireGuard and policy routing: all older than systemd 249, the oldest netgen targets.
   "WireGuard.PrivateKeyFile": ALWAYS,
   "WireGuard.ListenPort": ALWAYS,

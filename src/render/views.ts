@@ -36,7 +36,9 @@ export function netdevView(d: NetDevPlan, head: string) {
         }
       : null,
     bridge: d.bridge ? { stp: yesNo(d.bridge.stp) } : null,
-    tunnel: d.tunnel ? { local: d.tunnel.local, remote: d.tunnel.remote, key: d.tunnel.key === undefined ? null : String(d.tunnel.key) } : null,
+    tunnel: d.tunnel
+      ? { local: d.tunnel.local, remote: d.tunnel.remote, key: d.tunnel.key === undefined ? null : String(d.tunnel.key), encapsulationLimit: d.tunnel.encapsulationLimit ?? null }
+      : null,
     wireguard: d.wireguard
       ? {
           privateKeyFile: d.wireguard.privateKeyFile,

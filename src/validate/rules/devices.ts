@@ -37,11 +37,11 @@ export function deviceRules(ctx: RuleContext): Problem[] {
   const wireguard = planWireguardLinks(ctx.inventory);
   for (const { bundle, mtu } of wireguard.values()) {
     if (bundle.strategy !== "ecmp" && bundle.strategy !== "teql") continue;
-    const floor = bundle.linkSubnet?.ip.family === 6 || bundle.ends.some((e) => e.address?.ip.family === 6) ? 1280 : 576;
+    const floor = bundle.linkSubnet?.ip.family === 6 || bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6)) ? 1280 : 576;
     if (mtu < floor) problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after WireGuard encapsulation, below ${floor}`, hint: "raise the uplinks' mtu:" });
   }
   for (const { bundle, mtu } of planTunnels(ctx.inventory, wireguard).values()) {
-    const ipv6 = bundle.ends.some((e) => e.address?.ip.family === 6);
+    const ipv6 = bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6));
     const floor = ipv6 ? 1280 : 576;
     if (mtu < floor) {
       problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after ${bundle.transport === "wireguard" ? "WireGuard and gretap" : "gretap"} encapsulation, below ${floor}${ipv6 ? " (IPv6's minimum)" : ""}`, hint: "raise the uplinks' mtu:" });
