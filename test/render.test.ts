@@ -89,7 +89,7 @@ test("--limit renders only the named hosts and keeps the others", () => {
   assert.is(read(other), "edited\n");
   const bad = netgen(["render", prod, "--limit", "fo-gx"], work);
   assert.is(bad.code, 1);
-  assert.match(bad.stderr, /no host 'fo-gx'.*did you mean 'fo-gw'/);
+  assert.match(bad.stderr, /no host or group 'fo-gx'.*did you mean 'fo-gw'/);
 });
 
 test("render refuses to replace a folder it did not write", () => {
