@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CLI, netgen } from "./support/cli.js";
+import { command, tierAvailable } from "./support/tier.js";
 
 const REPO = process.cwd();
 
@@ -123,5 +124,41 @@ test("netgen completion zsh: a zsh completion function; completions carry their 
   const zsh = spawnSync("zsh", ["-n"], { input: script.stdout, encoding: "utf8" });
   if (zsh.error === undefined) assert.is(zsh.status, 0, `zsh -n: ${zsh.stderr}`);
 });
+
+/**
+ * What a zsh user sees after typing `line` and TAB, in an interactive zsh on a
+ * pseudo-terminal (zsh's zpty) with compinit and the script loaded; waits
+ * until the terminal shows `expect` (the spawn's timeout fails it otherwise).
+ */
+function zshCompletes(work: string, line: string, expect: string): string {
+  const driver = [
+    "zmodload zsh/zpty",
+    `zpty z 'PATH=${work}:$PATH zsh -f -i'`,
+    `zpty -w z 'autoload -U compinit; compinit -u -D; source ${work}/netgen.zsh; PS1="READY> "'`,
+    "zpty -r z ignored '*READY> '",
+    `zpty -w -n z $'${line}\\t'`,
+    `zpty -r z shown '*${expect}*'`,
+    'print -r -- "$shown"',
+    "zpty -d z",
+  ].join("\n");
+  const r = spawnSync("zsh", ["-f"], { input: driver, cwd: work, encoding: "utf8", timeout: 30000 });
+  assert.is(r.status, 0, `zsh: ${r.stderr}${r.error ? String(r.error) : ""}`);
+  return r.stdout;
+}
+
+if (tierAvailable("zsh completion", [command("zsh")])) {
+  test("netgen completion zsh: a real zsh completes commands and flags through it", () => {
+    const work = mkdtempSync(join(tmpdir(), "netgen-zsh-"));
+    try {
+      writeFileSync(join(work, "netgen"), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+      chmodSync(join(work, "netgen"), 0o755);
+      writeFileSync(join(work, "netgen.zsh"), netgen(["completion", "zsh"], REPO).stdout);
+      assert.match(zshCompletes(work, "netgen va", "netgen validate"), /netgen validate/);
+      assert.match(zshCompletes(work, "netgen push --dr", "--dry-run"), /netgen push --dry-run/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
 
 test.run();
