@@ -86,8 +86,9 @@ async function main(argv: string[]): Promise<number> {
           .option("o", { alias: "out", type: "string", describe: "output folder (default: generated/<inventory name>)" })
           .option("check", { type: "boolean", default: false, describe: "exit 1 if the folder on disk differs from what would be rendered" })
           .option("limit", LIMIT)
-          .option("strict", STRICT),
-      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit, warnings: warnings(a.strict) }, out)),
+          .option("strict", STRICT)
+          .option("json", { type: "boolean", default: false, describe: "print what was written (or, with --check, the differences) and the warnings as JSON on stdout" }),
+      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit, warnings: warnings(a.strict), json: a.json }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
     .command(

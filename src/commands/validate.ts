@@ -3,6 +3,7 @@ import { InventoryError, type LocatedProblem } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
 import { validateFile, type WarningOptions } from "../pipeline/pipeline.js";
 import type { Paint } from "../terminal/colour.js";
+import { problemJson } from "../validate/report.js";
 
 export interface ValidateOptions {
   strict: boolean;
@@ -29,8 +30,6 @@ function summary(inventory: Inventory): string {
   return `${inventory.hosts.length} hosts, ${inventory.bundles.length} bundles${strategies ? `: ${strategies}` : ""}`;
 }
 
-/** A problem as JSON: where it is and what to do, without the source line (the file is at hand). */
-const asJson = (p: LocatedProblem) => ({ file: p.file, line: p.line, col: p.col, message: p.message, hint: p.hint ?? null });
 
 function validateJson(file: string, print: (line: string) => void, strict: boolean): number {
   const warnings: LocatedProblem[] = [];
@@ -40,11 +39,11 @@ function validateJson(file: string, print: (line: string) => void, strict: boole
     inventory = validateFile(file, options);
   } catch (error) {
     if (!(error instanceof InventoryError)) throw error;
-    print(JSON.stringify({ inventory: file, valid: false, problems: error.problems.map(asJson), warnings: [] }, null, 2));
+    print(JSON.stringify({ inventory: file, valid: false, problems: error.problems.map(problemJson), warnings: [] }, null, 2));
     return error.code;
   }
   const hosts = inventory.hosts.map((h) => ({ name: h.name, groups: h.groups }));
   const bundles = inventory.bundles.map((b) => ({ name: b.name, strategy: b.strategy }));
-  print(JSON.stringify({ inventory: file, valid: true, problems: [], warnings: warnings.map(asJson), hosts, bundles }, null, 2));
+  print(JSON.stringify({ inventory: file, valid: true, problems: [], warnings: warnings.map(problemJson), hosts, bundles }, null, 2));
   return 0;
 }

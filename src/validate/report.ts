@@ -26,6 +26,11 @@ export function formatProblem(p: LocatedProblem, severity: "error" | "warning" =
   return lines.join("\n");
 }
 
+/** A problem for --json: where it is and what to do, without the source line (the file is at hand). */
+export function problemJson(p: LocatedProblem): { file: string; line: number; col: number; message: string; hint: string | null } {
+  return { file: p.file, line: p.line, col: p.col, message: p.message, hint: p.hint ?? null };
+}
+
 export function formatProblems(problems: LocatedProblem[], paint: Paint = PLAIN): string {
   const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was written.`;
   return `${problems.map((p) => formatProblem(p, "error", paint)).join("\n\n")}\n\n${count}`;
