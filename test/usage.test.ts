@@ -74,6 +74,9 @@ const MISTAKES: [args: string[], message: RegExp][] = [
   [["render", "inventories/prod.yaml", "--zzzzzz"], /unknown option '--zzzzzz'\nrun: netgen --help/],
   [["validate", "inventories/prod.yaml", "extra"], /unexpected argument 'extra'/],
   [["validate"], /validate: an argument is missing \(netgen validate --help shows them\)/],
+  // Known flags in yargs' other spellings are not blamed for a missing argument.
+  [["validate", "--no-strict", "--dryRun"], /^netgen: unknown option '--dryRun'\n/],
+  [["push", "--no-yes", "--dryRun", "--limt", "x"], /^netgen: unknown option '--limt': did you mean '--limit'\?\nrun:/],
   [[], /give a command: init, validate, render/],
   [["completion", "fish"], /netgen writes scripts for bash and zsh, not 'fish'/],
 ];

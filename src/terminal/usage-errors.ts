@@ -42,11 +42,12 @@ function unknownWord(word: string, { argv, commands, options }: UsageContext): s
   return `unexpected argument '${word}'${guess ? `: did you mean the command '${guess}'?` : ""}`;
 }
 
-/** Long flags typed that the failing command does not have (their "no-" form counts as known). */
+/** Long flags typed that the failing command does not have (yargs also takes --no-x and --camelCase forms). */
 function strayFlags({ argv, options }: UsageContext): string[] {
   const end = argv.indexOf("--");
+  const kebab = (word: string) => word.replace(/^no-/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return (end < 0 ? argv : argv.slice(0, end))
     .filter((a) => a.startsWith("--") && a.length > 2)
     .map((a) => a.slice(2).split("=")[0]!)
-    .filter((word) => !options.includes(word) && !options.includes(word.replace(/^no-/, "")));
+    .filter((word) => !options.includes(word) && !options.includes(kebab(word)));
 }
