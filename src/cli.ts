@@ -39,10 +39,17 @@ function packageVersion(): string {
 }
 
 /**
- * `netgen completion bash|zsh`: yargs picks the script by $SHELL when the
- * completion command runs, so a shell named on the command line is passed on that way.
+ * yargs picks the completion script, and the form of the completions, by $SHELL.
+ * `netgen completion bash|zsh` passes the shell named on the command line on that
+ * way. When a script asks for completions, the zsh one sets COMP_LINE in the
+ * environment and bash never exports it: that tells the shell, whatever the
+ * login shell in $SHELL is (zsh's "name:description" lines would reach bash as words).
  */
 function completionShell(argv: string[]): string[] {
+  if (argv.includes("--get-yargs-completions")) {
+    process.env.SHELL = process.env.COMP_LINE === undefined ? "/bin/bash" : "/bin/zsh";
+    return argv;
+  }
   const [command, shell, ...rest] = argv;
   if (command !== "completion" || shell === undefined || shell.startsWith("-")) return argv;
   if (shell !== "bash" && shell !== "zsh") throw new ExitError(`completion: netgen writes scripts for bash and zsh, not '${shell}'`);

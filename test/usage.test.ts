@@ -90,7 +90,7 @@ for (const [args, message] of MISTAKES) {
   });
 }
 
-test("netgen completion bash: a real bash completes commands, flags and choices through it", () => {
+test("netgen completion bash: a real bash completes commands, flags and choices through it (also when $SHELL is zsh)", () => {
   const work = mkdtempSync(join(tmpdir(), "netgen-completion-"));
   try {
     // The script calls `netgen` from PATH, as an installed netgen is found.
@@ -101,7 +101,7 @@ test("netgen completion bash: a real bash completes commands, flags and choices 
     writeFileSync(join(work, "netgen.bash"), script.stdout);
     const complete = (...words: string[]) => {
       const line = `source ./netgen.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _netgen_yargs_completions; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const r = spawnSync("bash", ["--noprofile", "--norc", "-c", line], { cwd: work, encoding: "utf8", env: { ...process.env, PATH: `${work}:${process.env.PATH ?? ""}`, SHELL: "/bin/bash" } });
+      const r = spawnSync("bash", ["--noprofile", "--norc", "-c", line], { cwd: work, encoding: "utf8", env: { ...process.env, PATH: `${work}:${process.env.PATH ?? ""}`, SHELL: "/usr/bin/zsh" } });
       assert.is(r.status, 0, r.stderr);
       return r.stdout.split("\n").filter((l) => l !== "");
     };
@@ -119,8 +119,8 @@ test("netgen completion zsh: a zsh completion function; completions carry their 
   assert.is(script.code, 0, script.stderr);
   assert.match(script.stdout, /^#compdef netgen\n/);
   assert.match(script.stdout, /compdef _netgen_yargs_completions netgen/);
-  // What the function asks netgen for when zsh runs it (zsh's own $SHELL is zsh).
-  const asked = netgen(["--get-yargs-completions", "netgen", "st"], REPO, { SHELL: "/usr/bin/zsh" });
+  // What the function asks netgen for when zsh runs it (it sets COMP_LINE; $SHELL may name another shell).
+  const asked = netgen(["--get-yargs-completions", "netgen", "st"], REPO, { SHELL: "/bin/bash", COMP_LINE: "netgen st" });
   const lines = asked.stdout.split("\n").filter((l) => l !== "");
   assert.ok(lines.includes("status:per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units"), asked.stdout);
   for (const line of lines) assert.match(line, /^[a-z]+:\S/, "name:description, as zsh's _describe reads it");
