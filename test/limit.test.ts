@@ -91,4 +91,24 @@ test("render --limit with a group and an exclusion writes those hosts only; a ba
   }
 });
 
+test("rollback takes one host's name: a group or a glob is refused before any host is contacted", () => {
+  const dir = mkdtempSync(join(tmpdir(), "netgen-limit-"));
+  try {
+    writeFileSync(join(dir, "fleet.yaml"), FLEET);
+    assert.is(netgen(["render", "fleet.yaml"], dir).code, 0);
+    const group = netgen(["rollback", "lte", "fleet.yaml"], dir);
+    assert.is(group.code, 1, group.stderr);
+    assert.match(group.stderr, /^netgen: rollback: 'lte' is a group \(venue-7, dc-exit-2\): rollback goes back on one host, named in full\n$/);
+    const glob = netgen(["rollback", "venue-*", "fleet.yaml"], dir);
+    assert.is(glob.code, 1, glob.stderr);
+    assert.match(glob.stderr, /'venue-\*' is not a host name/);
+    // A host of the fleet gets past the check (and fails at connecting: the fleet has no ssh.host).
+    const one = netgen(["rollback", "venue-7", "fleet.yaml", "--confirm-timeout", "5"], dir);
+    assert.is(one.code, 4, one.stderr);
+    assert.match(one.stdout, /venue-7 has no ssh.host in the inventory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
