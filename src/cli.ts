@@ -17,6 +17,7 @@ import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError, type LocatedProblem } from "./errors.js";
 import { HostKeyRefused, Unreachable } from "./push/connection.js";
 import { paintFor } from "./terminal/colour.js";
+import { limitCompletions } from "./terminal/completion.js";
 import { usageError } from "./terminal/usage-errors.js";
 import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
@@ -185,7 +186,11 @@ async function main(argv: string[]): Promise<number> {
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
     )
-    .completion("completion", "print a shell completion script: netgen completion bash >> ~/.bashrc (or zsh >> ~/.zshrc)")
+    .completion("completion", "print a shell completion script: netgen completion bash >> ~/.bashrc (or zsh >> ~/.zshrc)", (_current: string, _argv: unknown, byYargs: () => void, done: (completions: string[]) => void) => {
+      const words = process.argv.slice(process.argv.indexOf("--get-yargs-completions") + 1);
+      const hosts = limitCompletions(words);
+      return hosts === undefined ? byYargs() : done(hosts);
+    })
     .demandCommand(1, `give a command: ${COMMANDS.join(", ")}`)
     .strict()
     .recommendCommands()

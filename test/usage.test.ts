@@ -10,6 +10,12 @@ import { CLI, netgen } from "./support/cli.js";
 import { command, tierAvailable } from "./support/tier.js";
 
 const REPO = process.cwd();
+const FLEET = `netgen: 1
+hosts:
+  venue-7: { groups: [venues, lte], uplinks: { e0: { address: 10.0.1.2/24 } } }
+  venue-9: { groups: [venues], uplinks: { e0: { address: 10.0.2.2/24 } } }
+  dc-1: { uplinks: { e0: { address: 10.0.3.2/24 } } }
+`;
 
 /** The names of the Commands: section of `netgen --help`. */
 function commands(): string[] {
@@ -90,7 +96,7 @@ for (const [args, message] of MISTAKES) {
   });
 }
 
-test("netgen completion bash: a real bash completes commands, flags and choices through it (also when $SHELL is zsh)", () => {
+test("netgen completion bash: a real bash completes commands, flags, choices and --limit names through it (also when $SHELL is zsh)", () => {
   const work = mkdtempSync(join(tmpdir(), "netgen-completion-"));
   try {
     // The script calls `netgen` from PATH, as an installed netgen is found.
@@ -109,6 +115,13 @@ test("netgen completion bash: a real bash completes commands, flags and choices 
     assert.equal(complete("netgen", "r").sort(), ["render", "rollback"]);
     assert.equal(complete("netgen", "push", "--dr"), ["--dry-run"]);
     assert.equal(complete("netgen", "lab", "x.yaml", "--scenario", "th"), ["throughput"]);
+    // --limit completes the inventory's host and group names, also after a comma and a '!'.
+    writeFileSync(join(work, "fleet.yaml"), FLEET);
+    assert.equal(complete("netgen", "push", "fleet.yaml", "--limit", "ve").sort(), ["venue-7", "venue-9", "venues"]);
+    assert.equal(complete("netgen", "diff", "fleet.yaml", "--limit", "venues,!l"), ["venues,!lte"]);
+    assert.equal(complete("netgen", "status", "--limit", "d"), [], "nothing rendered: no inventory to read");
+    assert.is(netgen(["render", "fleet.yaml"], work).code, 0);
+    assert.equal(complete("netgen", "status", "--limit", "d"), ["dc-1"], "the one inventory rendered under generated/");
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
