@@ -24,7 +24,9 @@ ip link add ua netns a type veth peer name ub netns b
 ip -n a addr add fd00:1::1/64 dev ua nodad; ip -n b addr add fd00:1::2/64 dev ub nodad
 ip -n a link set ua up; ip -n b link set ub up
 ip -n a link add kdef type ip6gretap local fd00:1::1 remote fd00:1::2
-echo "default-mtu $(cat /proc/sys/net/ipv6/conf/all/mtu 2>/dev/null; ip netns exec a cat /sys/class/net/kdef/mtu)"
+echo "default-mtu $(ip netns exec a cat /sys/class/net/kdef/mtu)"
+# The kernel keeps one tunnel per pair of endpoints: the next one takes its place.
+ip -n a link del kdef
 for ns in a b; do
   if [ $ns = a ]; then l=fd00:1::1; r=fd00:1::2; x=10.9.0.1; else l=fd00:1::2; r=fd00:1::1; x=10.9.0.2; fi
   ip -n $ns link add t1 type ip6gretap local $l remote $r encaplimit none
