@@ -17,6 +17,8 @@ export interface NetworkFragment {
   teql?: NetworkPlan["teql"];
 }
 
+const IPV6_FORWARDING = "net/ipv6/conf/all/forwarding";
+
 export class HostBuilder {
   private readonly netdevs = new Map<string, NetDevPlan>();
   private readonly networks = new Map<string, NetworkPlan>();
@@ -90,7 +92,7 @@ export class HostBuilder {
    */
   forward(family: 4 | 6, why: string): void {
     if (family === 4) this.sysctl("net/ipv4/ip_forward", "1", why);
-    else this.sysctl("net/ipv6/conf/all/forwarding", "1", why);
+    else this.sysctl(IPV6_FORWARDING, "1", why);
   }
 
   setMetrics(metrics: MetricsPlan): void {
@@ -110,6 +112,12 @@ export class HostBuilder {
 
   finish(): HostPlan {
     for (const { network, fragment } of this.fragments) merge(this.host, this.networks.get(network), network, fragment);
+    if (this.sysctls.has(IPV6_FORWARDING)) {
+      // networkd accepts router advertisements by default only where the link does not
+      // forward IPv6; all/forwarding turns every link's on. A DHCP uplink takes its IPv6
+      // address and route from advertisements (uplinks.ts): ask for them explicitly.
+      for (const n of this.networks.values()) if (n.dhcp !== undefined && n.ipv6AcceptRA === undefined) n.ipv6AcceptRA = true;
+    }
     const byName = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const byDevice = (a: { device: string }, b: { device: string }) => (a.device < b.device ? -1 : 1);
     const firewall = this.firewall();
