@@ -39,6 +39,8 @@ export function renderHost(plan: HostPlan): HostFiles {
     file(FIREWALL_RULES.slice(1), template("firewall.nft")(view));
     file(`${UNIT_DIR}/${FIREWALL_UNIT}`, template("firewall.service")({ header: head, summary: view.summary, rulesFile: FIREWALL_RULES }));
     entries.push({ kind: "link", path: `${UNIT_DIR}/sysinit.target.wants/${FIREWALL_UNIT}`, target: `../${FIREWALL_UNIT}` });
+    // Started again whenever nftables.service starts (PartOf= covers its restart and stop, not a start).
+    entries.push({ kind: "link", path: `${UNIT_DIR}/nftables.service.wants/${FIREWALL_UNIT}`, target: `../${FIREWALL_UNIT}` });
   }
   if (plan.metrics) {
     const script = template("metrics.sh")(metricsView(plan.metrics, head));
