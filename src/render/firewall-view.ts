@@ -30,7 +30,10 @@ export function firewallView(f: FirewallPlan, head: string) {
     nat: nat
       ? {
           rules: nat.rules.map((r) => `iifname { ${quoted(r.from)} } oifname "${r.to}" masquerade`),
-          forward: nat.forward.map((r) => `iifname { ${quoted(r.from)} } oifname ${set(r.to.map((t) => `"${t}"`))}${r.daddr ? ` ${r.daddr.family} daddr { ${r.daddr.prefixes.join(", ")} }` : ""} accept`),
+          forward: nat.forward.map((r) => {
+            const daddr = r.daddr ? ` ${r.daddr.family} daddr { ${r.daddr.prefixes.join(", ")} }` : "";
+            return `iifname { ${quoted(r.from)} } oifname ${set(r.to.map((t) => `"${t}"`))}${daddr} accept`;
+          }),
         }
       : null,
   };
