@@ -7,6 +7,7 @@ import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
 import type { RoutePlan } from "./model.js";
+import { forwardForDefaultRoute } from "./forwarding.js";
 import { BUNDLE_DEFAULT_METRIC } from "./routes.js";
 
 export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): void {
@@ -29,6 +30,7 @@ export function planEcmp(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
   for (const r of end.routes) routes.push({ why: `${r.text} over every path of ${bundle.name}`, destination: r.text, nexthops });
   // The routes go in the first path's uplink file (any uplink of the bundle would do: one place, stable).
   b.contribute(nexthops[0]!.dev, { from, routes });
+  forwardForDefaultRoute(b, end, bundle.name);
   b.sysctl(`net/ipv${family}/fib_multipath_hash_policy`, "1", `ecmp bundle ${bundle.name}: hash on ports too, so different flows take different paths`);
   for (const hop of nexthops) {
     // The route stays when one member loses carrier; the kernel then skips that next hop.

@@ -5,6 +5,7 @@
 import type { Bundle, Inventory } from "../inventory/types.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { teqlBundles, teqlDevice } from "./names.js";
+import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import { equalizerStart } from "./tc.js";
 
@@ -18,7 +19,7 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle): 
   const network = b.own(blankNetwork(device, `teql bundle ${bundle.name}`, true));
   network.addresses.push(end.addressText!);
   network.configureWithoutCarrier = true;
-  network.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
+  forwardForDefaultRoute(b, end, bundle.name); // and on a NAT host: nat.ts
   network.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
   const members = bundle.paths.map((p) => p.uplinks.get(host)!);
   b.addEqualizer({ device, members, start: equalizerStart(device, members) });

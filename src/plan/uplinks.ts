@@ -6,6 +6,7 @@ import { blankNetwork, type HostBuilder } from "./builder.js";
 export const UPLINK_METRIC_BASE = 1024;
 
 export function planUplinks(b: HostBuilder, host: Host): void {
+  const staticUplinks = host.uplinks.filter((u) => !u.dhcp).length;
   for (const u of host.uplinks) {
     const network = b.own(blankNetwork(u.name, `uplink ${u.name}`, false));
     const metric = UPLINK_METRIC_BASE + u.order;
@@ -14,6 +15,13 @@ export function planUplinks(b: HostBuilder, host: Host): void {
       // dhcp: true in the inventory is DHCPv4; IPv6 comes from router advertisements.
       network.dhcp = "ipv4";
       network.dhcpRouteMetric = metric;
+      // A DHCP uplink (an LTE modem, a DSL line) may have no carrier or no lease
+      // at boot: systemd-networkd-wait-online would hold network-online.target for
+      // its whole timeout (120 s). Not required, as long as a static uplink still
+      // is: with no link required at all, wait-online waits for its timeout every
+      // boot (systemd issues #29388, #31186), so a host with DHCP uplinks only
+      // keeps them required (wait-online then returns once they are all up).
+      if (staticUplinks > 0) network.requiredForOnline = false;
     }
     if (u.gatewayText) {
       // Every uplink keeps a default route of its own, each with its own metric:
