@@ -122,6 +122,8 @@ test("the agent owns exactly the paths the controller owns", () => {
     "etc/systemd/system/multi-user.target.wants/netgen-x.service", "etc/systemd/system/x.wants/netgen-x.service",
     "etc/systemd/system/a/b.device.wants/netgen-x.service", "etc/systemd/system/.device.wants/netgen-x.service",
     "etc/systemd/system/x.device.wants/netgen-x/y.service", "etc/systemd/system/x.device.wants/other.service",
+    "etc/systemd/system/nftables.service.wants/netgen-firewall.service", "etc/systemd/system/nftables.service.wants/netgen-x.service",
+    "etc/systemd/system/ssh.service.wants/netgen-firewall.service",
     "etc/netgen/nat.nft", "etc/netgen/a/b", "etc/netgen/.", "etc/netgen/..", "etc/netgen/", "etc/netgen/a b",
     "etc/sysctl.d/60-netgen.conf", "etc/modules-load.d/netgen.conf", "etc/modprobe.d/netgen.conf", "etc/passwd", "/etc/netgen/nat.nft", "etc/netgen/../../x",
   ];

@@ -1,5 +1,5 @@
 // The exit's forward policy on this machine's kernel: prod's fo-exit rendered,
-// its nat.nft loaded with `nft -f` into a namespace whose veths carry the
+// its firewall.nft loaded with `nft -f` into a namespace whose veths carry the
 // rendered device names. The bundle side reaches the internet (masqueraded) and
 // gets its replies; a machine on an uplink segment with a route through the
 // exit cannot reach the bundle network, and the drop counter says why. Between
@@ -13,11 +13,11 @@ import { command, isRoot, tierAvailable } from "./support/tier.js";
 
 const ready = tierAvailable("exit forward policy", [isRoot, command("nft"), command("ping"), command("sysctl")]);
 
-/** A host's rendered nat.nft, as push would write it. */
+/** A host's rendered firewall.nft, as push would write it. */
 function renderedRules(inventory: string, name: string): string {
   const host = renderInventory(inventory).hosts.find((h) => h.host === name)!;
-  const entry = host.entries.find((e) => e.path === "etc/netgen/nat.nft");
-  assert.ok(entry && entry.kind === "file", `${name} renders etc/netgen/nat.nft`);
+  const entry = host.entries.find((e) => e.path === "etc/netgen/firewall.nft");
+  assert.ok(entry && entry.kind === "file", `${name} renders etc/netgen/firewall.nft`);
   return (entry as { content: string }).content;
 }
 
@@ -59,14 +59,14 @@ if (ready) {
       ip("-n", internet, "addr", "add", "203.0.113.1/24", "dev", "eth0");
       ip("-n", intra, "addr", "add", "10.88.15.50/24", "dev", "eth0");
       ip("-n", intra, "route", "add", "10.42.42.0/24", "via", "10.88.15.200");
-      // What IPForward= does up to systemd 255: forwarding between every interface.
+      // What the rendered sysctl.d sets (forwarding.ts): forwarding between every interface.
       inNs(exit, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
 
       // Without the policy the finding reproduces: the uplink segment routes into the bundle.
-      assert.ok(pings(intra, "10.42.42.100"), "control: without nat.nft the outsider on intra15 reaches the bundle network");
+      assert.ok(pings(intra, "10.42.42.100"), "control: without firewall.nft the outsider on intra15 reaches the bundle network");
       assert.not.ok(pings(inside, "203.0.113.1"), "control: without masquerade the internet side has no way back");
 
-      // The rendered file, whole, in one transaction, as netgen-nat.service loads it.
+      // The rendered file, whole, in one transaction, as netgen-firewall.service loads it.
       run("ip", ["netns", "exec", exit, "nft", "-f", "-"], rules);
       const before = dropped(exit);
       assert.not.ok(pings(intra, "10.42.42.100"), "the outsider on intra15 still reaches the bundle network");
@@ -110,7 +110,7 @@ if (ready) {
         ip("-n", site, "route", "add", "default", "via", bundle.replace(/\.1\/24$/, ".2"));
       }
       inNs(hub, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
-      assert.ok(pings(shop, "10.60.2.1"), "control: without nat.nft the shop reaches the depot's bundle address");
+      assert.ok(pings(shop, "10.60.2.1"), "control: without firewall.nft the shop reaches the depot's bundle address");
 
       run("ip", ["netns", "exec", hub, "nft", "-f", "-"], rules);
       const before = dropped(hub);

@@ -61,7 +61,7 @@ const TC_LINE = [
   /^(-)?\/sbin\/tc qdisc (replace|add|del) dev [A-Za-z0-9_.-]{1,15} (root( handle 1: htb default 1)?|handle ffff: ingress|ingress)$/,
   /^\/sbin\/tc class replace dev [A-Za-z0-9_.-]{1,15} parent 1: classid 1:1 htb rate [1-9][0-9]*[kmg]?bit ceil [1-9][0-9]*[kmg]?bit$/,
   /^\/sbin\/tc filter replace dev [A-Za-z0-9_.-]{1,15} parent ffff: protocol all prio 1 handle 800::800 u32 match u32 0 0 action mirred egress redirect dev [A-Za-z0-9_.-]{1,15}$/,
-  /^(-)?\/usr\/sbin\/nft (-f \/etc\/netgen\/nat\.nft|delete table inet netgen)$/,
+  /^(-)?\/usr\/sbin\/nft (-f \/etc\/netgen\/firewall\.nft|delete table inet netgen)$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} root teql[0-9]{1,3}$/,
   /^\/sbin\/ip link set dev teql[0-9]{1,3} up$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} parent 1:1 handle 10: fq_codel$/,
@@ -75,7 +75,7 @@ test("every command line in every generated unit has exactly the words of its fo
       for (const e of host.entries) {
         if (e.kind !== "file" || !e.path.endsWith(".service")) continue;
         for (const line of e.content.split("\n")) {
-          const command = /^Exec(Start|Stop)=(.*)$/.exec(line)?.[2];
+          const command = /^Exec(Start|Stop|Reload)=(.*)$/.exec(line)?.[2];
           if (command !== undefined && !TC_LINE.some((re) => re.test(command))) bad.push(`seed ${seed} ${host.host} ${e.path}: ${command}`);
         }
       }

@@ -26,7 +26,6 @@ if (ready) {
     const binary = readFileSync(NETWORKD).toString("latin1");
     const unknown = knownDirectives(THIS_VERSION).filter((key) => !binary.includes(`${key}\0`));
     assert.equal(unknown, []);
-    assert.not.ok(binary.includes("Network.IPv4Forwarding\0"), "252 has no IPv4Forwarding=: the table must say so");
   });
 
   test("networkd 252 reports a parse warning when there is one (the check can fail)", async () => {

@@ -44,12 +44,12 @@ test("--check exits 1 on an edited, a missing and a stale file, naming each", ()
   netgen(["render", prod], work);
   const unit = "generated/prod/fo-gw/etc/systemd/system/netgen-shape-intra16.service";
   writeFileSync(join(work, unit), read(unit).replace("5mbit", "50mbit"));
-  rmSync(join(work, "generated/prod/fo-exit/etc/netgen/nat.nft"));
+  rmSync(join(work, "generated/prod/fo-exit/etc/netgen/firewall.nft"));
   writeFileSync(join(work, "generated/prod/devicea/etc/systemd/network/99-old.network"), "[Match]\n");
   const r = netgen(["render", prod, "--check"], work);
   assert.is(r.code, 1);
   assert.match(r.stdout, /netgen-shape-intra16.service: differs/);
-  assert.match(r.stdout, /nat.nft: missing/);
+  assert.match(r.stdout, /firewall.nft: missing/);
   assert.match(r.stdout, /99-old.network: not rendered any more \(stale\)/);
   assert.match(r.stdout, /run: netgen render inventories\/prod.yaml/);
   assert.is(netgen(["render", prod], work).code, 0);

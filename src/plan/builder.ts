@@ -1,11 +1,11 @@
 // One host's plan under construction. Every generated file has one owner: the
 // planner that creates a netdev or network owns it (a second `own` of the same
 // name is a bug). Another planner that needs something on a file it does not
-// own (a tunnel bound to an uplink, a teql member, an ecmp route, NAT
-// forwarding) contributes a typed fragment, and `finish` merges the fragments
+// own (a tunnel bound to an uplink, a teql member, an ecmp route)
+// contributes a typed fragment, and `finish` merges the fragments
 // into their owners in one place, in the order they were planned, then sorts.
 import { InternalError } from "../errors.js";
-import type { EqualizerPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, ShaperPlan } from "./model.js";
+import type { EqualizerPlan, FirewallPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, ShaperPlan } from "./model.js";
 
 /** What a planner may add to a network another planner owns. */
 export interface NetworkFragment {
@@ -15,9 +15,10 @@ export interface NetworkFragment {
   routes?: RoutePlan[];
   dhcpRouteTable?: number;
   ignoreCarrierLoss?: true;
-  forwarding?: true;
   teql?: NetworkPlan["teql"];
 }
+
+const IPV6_FORWARDING = "net/ipv6/conf/all/forwarding";
 
 export class HostBuilder {
   private readonly netdevs = new Map<string, NetDevPlan>();
@@ -29,6 +30,9 @@ export class HostBuilder {
   private readonly shapers: ShaperPlan[] = [];
   private readonly equalizers: EqualizerPlan[] = [];
   private nat?: NatPlan;
+  private readonly gre = new Map<string, { family: "ip" | "ip6"; local: string; remote: string }>();
+  private readonly udp = new Map<number, string>();
+  private readonly clamps = new Map<string, { mtu: number; why: string }>();
   private metrics?: MetricsPlan;
 
   constructor(
@@ -66,6 +70,32 @@ export class HostBuilder {
     this.nat = nat;
   }
 
+  /** GRE of `tunnel` (to `local` from `remote`) passes the input chain (any other GRE is dropped: firewall.ts). */
+  acceptGre(tunnel: string, local: string, remote: string): void {
+    this.gre.set(tunnel, { family: local.includes(":") ? "ip6" : "ip", local, remote });
+  }
+
+  /** A UDP port a tunnel listens on (WireGuard), accepted by the input chain. */
+  acceptUdp(port: number, why: string): void {
+    const earlier = this.udp.get(port);
+    if (earlier !== undefined && earlier !== why) throw new InternalError(`${this.host}: UDP port ${port} planned for ${earlier} and ${why}`);
+    this.udp.set(port, why);
+  }
+
+  /** TCP SYNs forwarded out of `device` get their MSS clamped to the route's MTU. */
+  clampMss(device: string, mtu: number, why: string): void {
+    this.clamps.set(device, { mtu, why });
+  }
+
+  /**
+   * Forwarding for one family, host-wide (sysctl.d, not a networkd directive:
+   * see forwarding.ts for why).
+   */
+  forward(family: 4 | 6, why: string): void {
+    if (family === 4) this.sysctl("net/ipv4/ip_forward", "1", why);
+    else this.sysctl(IPV6_FORWARDING, "1", why);
+  }
+
   setMetrics(metrics: MetricsPlan): void {
     this.metrics = metrics;
   }
@@ -83,8 +113,18 @@ export class HostBuilder {
 
   finish(): HostPlan {
     for (const { network, fragment } of this.fragments) merge(this.host, this.networks.get(network), network, fragment);
+    if (this.sysctls.has(IPV6_FORWARDING)) {
+      // networkd accepts router advertisements by default only where the link does not
+      // forward IPv6; all/forwarding turns every link's on. A DHCP uplink takes its IPv6
+      // address and route from advertisements (uplinks.ts): ask for them explicitly.
+      for (const n of this.networks.values()) if (n.dhcp !== undefined && n.ipv6AcceptRA === undefined) n.ipv6AcceptRA = true;
+    }
     const byName = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const byDevice = (a: { device: string }, b: { device: string }) => (a.device < b.device ? -1 : 1);
+    const firewall = this.firewall();
+    // The lab VM's kernel loads no module on demand: nft needs nf_tables loaded (the input
+    // chain, MSS clamping and counters are in nf_tables itself on 6.1; NAT adds its own: nat.ts).
+    if (firewall.firewall) this.modules.add("nf_tables");
     return {
       host: this.host,
       inventory: this.inventory,
@@ -96,8 +136,23 @@ export class HostBuilder {
       modules: [...this.modules].sort(),
       moduleOptions: byName(this.moduleOptions).map(([module, v]) => ({ module, ...v })),
       sysctls: byName(this.sysctls).map(([key, v]) => ({ key, ...v })),
-      ...(this.nat ? { nat: this.nat } : {}),
+      ...firewall,
       ...(this.metrics ? { metrics: this.metrics } : {}),
+    };
+  }
+
+  private firewall(): { firewall?: FirewallPlan } {
+    if (this.gre.size === 0 && this.udp.size === 0 && this.clamps.size === 0 && this.nat === undefined) return {};
+    const byKey = <K, T>(entries: Iterable<[K, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return {
+      firewall: {
+        input: {
+          gre: byKey(this.gre).map(([tunnel, e]) => ({ ...e, tunnel })),
+          udp: byKey(this.udp).map(([port, why]) => ({ port, why })),
+        },
+        clampMss: byKey(this.clamps).map(([device, c]) => ({ device, ...c })),
+        ...(this.nat ? { nat: this.nat } : {}),
+      },
     };
   }
 }
@@ -108,7 +163,6 @@ function merge(host: string, owner: NetworkPlan | undefined, name: string, f: Ne
   if (f.routes) owner.routes.push(...f.routes);
   if (f.dhcpRouteTable !== undefined) owner.dhcpRouteTable = f.dhcpRouteTable;
   if (f.ignoreCarrierLoss) owner.ignoreCarrierLoss = true;
-  if (f.forwarding) owner.forwarding = true;
   if (f.teql) {
     if (owner.teql !== undefined) throw new InternalError(`${host}: ${name} would feed two equalizers`);
     owner.teql = f.teql;
@@ -130,7 +184,6 @@ export function blankNetwork(name: string, description: string, virtual: boolean
     // address, no address or route from a router advertisement.
     linkLocalAddressing: virtual ? false : undefined,
     ipv6AcceptRA: virtual ? false : undefined,
-    forwarding: false,
     configureWithoutCarrier: false,
     ignoreCarrierLoss: false,
     routes: [],

@@ -10,7 +10,7 @@ export interface HostPlan {
   networks: NetworkPlan[];
   shapers: ShaperPlan[];
   equalizers: EqualizerPlan[];
-  nat?: NatPlan;
+  firewall?: FirewallPlan;
   metrics?: MetricsPlan;
   modules: string[];
   moduleOptions: { module: string; options: string; why: string }[];
@@ -79,7 +79,6 @@ export interface NetworkPlan {
   primarySlave: boolean;
   linkLocalAddressing?: boolean;
   ipv6AcceptRA?: boolean;
-  forwarding: boolean;
   configureWithoutCarrier: boolean;
   ignoreCarrierLoss: boolean;
   /** [TrivialLinkEqualizer]: the equalizer this member feeds. */
@@ -127,6 +126,27 @@ export interface EqualizerPlan {
   device: string;
   members: string[];
   start: Command[];
+}
+
+/**
+ * netgen's nftables table (firewall.ts): what the host's tunnels let in, MSS
+ * clamping on narrow bundles, and, on a masquerading host, NAT and the forward policy.
+ */
+export interface FirewallPlan {
+  /**
+   * The input chain limits tunnel protocols only; its policy stays accept (SSH
+   * and everything else the host runs are not netgen's to filter).
+   * gre: GRE (gretap, ip6gretap: IP protocol 47) to a tunnel's `local` address
+   * from its `remote` only, one entry per tunnel (removing a path removes one
+   * line); any other GRE is dropped. udp: ports a tunnel listens on (WireGuard), each with its reason.
+   */
+  input: { gre: { family: "ip" | "ip6"; local: string; remote: string; tunnel: string }[]; udp: { port: number; why: string }[] };
+  /**
+   * Devices whose MTU is below the LAN's and the uplinks': TCP SYNs forwarded
+   * out of them get their MSS lowered to the route's MTU (no PMTUD black hole).
+   */
+  clampMss: { device: string; mtu: number; why: string }[];
+  nat?: NatPlan;
 }
 
 export interface NatPlan {

@@ -7,9 +7,9 @@
 // interface it is set on, and when NAT cannot be set up networkd marks the link
 // failed and leaves it unconfigured, taking the bundle down with the NAT.
 //
-// The forward policy: up to systemd 255 IPForward= on any link turns on
-// net.ipv4.ip_forward for every interface, so without a filter a machine on the
-// exit's uplink segment could route into the bundle networks (issue 14). Only a
+// The forward policy: forwarding is one host-wide switch (forwarding.ts), so
+// without a filter a machine on the exit's uplink segment could route into the
+// bundle networks (issue 14). Only a
 // masquerading host gets it: it is the one host whose inventory lists every
 // interface it forwards for (bundles out to the uplink). A gateway forwards for
 // a LAN the inventory does not describe; a drop policy there would cut it off.
@@ -34,9 +34,10 @@ export function planNat(b: HostBuilder, inventory: Inventory, host: Host, wiregu
     rules,
     forward: [...rules.map((r) => ({ from: r.from, to: [r.to] })), ...bundles.flatMap((x) => routedInto(x, bundles, host.name))],
   });
-  // Forwarding on both sides of every rule: the devices bundle traffic comes
-  // from (their own planners set it only for a default route) and the uplinks it leaves by.
-  for (const device of [...from, ...uplinks.map((u) => u.name)]) b.contribute(device, { from: "masquerade", forwarding: true });
+  // Forwarding for the families the bundles carry (their own planners turn it on only for a default route).
+  // (An ecmp end has no address of its own: its traffic is IPv4 or IPv6 as its paths are; IPv4 here.)
+  const families = new Set(bundles.flatMap((x) => x.bundle.ends.filter((e) => e.host === host.name).map((e) => e.address?.ip.family ?? 4)));
+  for (const family of [...families].sort()) b.forward(family, "this host masquerades its bundles' traffic out of its uplinks");
   // nft_ct for the forward chain's "ct state": a kernel that cannot load modules on demand (the
   // lab VM) refused the whole file without it ("Could not process rule").
   for (const m of ["nf_tables", "nft_chain_nat", "nft_masq", "nft_ct"]) b.module(m);

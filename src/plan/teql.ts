@@ -5,6 +5,8 @@
 import type { Bundle, Inventory } from "../inventory/types.js";
 import { blankNetwork, type HostBuilder } from "./builder.js";
 import { teqlBundles, teqlDevice } from "./names.js";
+import { clampNarrowBundle } from "./firewall.js";
+import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import { equalizerStart } from "./tc.js";
 import type { WireguardBundle } from "./wireguard.js";
@@ -22,9 +24,11 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, w
   // IPv6 neighbour discovery on the equalizer needs its link-local address.
   if (end.addresses.some((a) => a.cidr?.ip.family === 6)) network.linkLocalAddressing = undefined;
   network.configureWithoutCarrier = true;
-  network.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
+  forwardForDefaultRoute(b, end, bundle.name); // and on a NAT host: nat.ts
   network.routes.push(...routesVia(end, peer, bundle.name));
   const members = wireguard ? wireguard.links.map((l) => l.device) : bundle.paths.map((p) => p.uplinks.get(host)!);
+  // teqlN takes its members' smallest MTU: over wireguard, narrower than the uplinks.
+  if (wireguard) clampNarrowBundle(b, device, wireguard.mtu, wireguard.links.map((l) => (l.ends[0].host === host ? l.ends[0] : l.ends[1]).uplink.mtu));
   b.addEqualizer({ device, members, start: equalizerStart(device, members) });
   for (const member of members) {
     // The equalizer is the member's root qdisc (so no HTB root here: shaping.ts).

@@ -14,6 +14,8 @@ import { blankNetwork, type HostBuilder } from "./builder.js";
 import { failoverEndIndex } from "./devices.js";
 import { intervalMs } from "../inventory/duration.js";
 import { macAddress } from "./names.js";
+import { clampNarrowBundle } from "./firewall.js";
+import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import type { TunnelBundle } from "./tunnels.js";
 
@@ -64,8 +66,9 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   // need a source address to bring the first tunnel back up.
   aggregate.configureWithoutCarrier = true;
   aggregate.ignoreCarrierLoss = true;
-  aggregate.forwarding = end.defaultRoute; // and on a NAT host: nat.ts
+  forwardForDefaultRoute(b, end, bundle.name); // and on a NAT host: nat.ts
   aggregate.routes.push(...routesVia(end, peer, bundle.name));
+  clampNarrowBundle(b, bundle.name, mtu, tunnels.map((t) => (t.ends[0].host === host ? t.ends[0] : t.ends[1]).uplink.mtu));
 
   for (const t of tunnels) {
     const mine = t.ends[0].host === host ? t.ends[0] : t.ends[1];
@@ -90,6 +93,8 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
     // Bound to its uplink: the outer packets leave by this path's uplink even
     // when every tunnel goes to the same far address.
     b.contribute(mine.underlay, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
+    // The far end's outer address is the only source this tunnel accepts GRE from (firewall.ts).
+    b.acceptGre(t.name, mine.local, mine.remote);
     // Over wireguard, wireguard-ends.ts sets it on the uplink, and the gretap's far end is on its link's own subnet.
     if (mine.underlay === mine.uplink.name) b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
   }

@@ -50,6 +50,8 @@ export function planWireguardEnd(b: HostBuilder, inventory: Inventory, wb: Wireg
         },
       },
     });
+    // The firewall's input chain lets in the listening port, nothing else of WireGuard's.
+    if (listens) b.acceptUdp(link.port, `WireGuard link of path ${link.label} of ${bundle.name} from ${peer.host}`);
     const network = b.own(blankNetwork(link.device, `WireGuard link of path ${link.label} of ${bundle.name}`, true));
     network.addresses.push(mine.address);
     const table = uplinkTable(mine.uplink);

@@ -1,6 +1,7 @@
 // Checks made before anything is written to a host: netgen's files only work
-// where systemd-networkd manages the interfaces they declare, and NAT needs nft.
+// where systemd-networkd manages the interfaces they declare, and netgen's nftables table needs nft.
 import type { HostState } from "./agent.js";
+import { FIREWALL_RULES } from "../render/firewall-view.js";
 import type { Release } from "./release.js";
 
 /** The interfaces a release configures: the Name= of each .network file it holds. */
@@ -25,7 +26,8 @@ export function preflight(release: Release, state: HostState): string[] {
     const clash = interfaces.filter((i) => declared.has(i));
     if (clash.length > 0) problems.push(`${manager} manages ${clash.join(", ")}, which netgen configures: hand ${clash.length === 1 ? "it" : "them"} to systemd-networkd first`);
   }
-  if (!state.nft && release.entries.some((e) => e.path === "etc/netgen/nat.nft")) problems.push("nft is not installed and this release masquerades (etc/netgen/nat.nft): install nftables");
+  const rules = FIREWALL_RULES.slice(1);
+  if (!state.nft && release.entries.some((e) => e.path === rules)) problems.push(`nft is not installed and this release filters tunnel traffic, clamps MSS or masquerades (${rules}): install nftables`);
   return problems;
 }
 

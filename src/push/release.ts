@@ -30,6 +30,8 @@ const OWNED = [
   /^etc\/systemd\/network\/10-netgen-[A-Za-z0-9_.-]+\.(netdev|network)$/,
   /^etc\/systemd\/system\/netgen-[A-Za-z0-9_.-]+\.service$/,
   /^etc\/systemd\/system\/[A-Za-z0-9_.\\-]+\.(device|target)\.wants\/netgen-[A-Za-z0-9_.-]+\.service$/,
+  // Started with nftables.service, whose "flush ruleset" empties netgen's table (firewall-view.ts).
+  /^etc\/systemd\/system\/nftables\.service\.wants\/netgen-firewall\.service$/,
   /^etc\/netgen\/[A-Za-z0-9_.-]+$/,
   /^etc\/modules-load\.d\/netgen\.conf$/,
   /^etc\/modprobe\.d\/netgen\.conf$/,

@@ -21,10 +21,6 @@ const DIRECTIVES: Record<string, Span> = {
   "Network.IPv6AcceptRA": ALWAYS,
   "Network.ConfigureWithoutCarrier": ALWAYS,
   "Network.IgnoreCarrierLoss": ALWAYS,
-  // Ignored (with a warning) from 256 on, replaced by per-link IPv4Forwarding=.
-  "Network.IPForward": { since: 0, until: 255 },
-  "Network.IPv4Forwarding": { since: 256 },
-  "Network.IPv6Forwarding": { since: 256 },
   "Network.Bond": ALWAYS,
   "Network.PrimarySlave": ALWAYS,
   "Network.Bridge": ALWAYS,
@@ -73,12 +69,6 @@ export function knownDirectives(version: number): string[] {
   return Object.entries(DIRECTIVES)
     .filter(([, span]) => version >= span.since && (span.until === undefined || version <= span.until))
     .map(([key]) => key);
-}
-
-/** The forwarding switch in the form `version` understands. */
-export function forwardingLines(version: number, families: readonly (4 | 6)[]): string[] {
-  if (version >= 256) return families.map((f) => `IPv${f}Forwarding=yes`);
-  return [`IPForward=${families.length === 2 ? "yes" : `ipv${families[0] ?? 4}`}`];
 }
 
 /** Check every directive of a rendered networkd file against the host's version. */

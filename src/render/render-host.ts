@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { HostPlan } from "../plan/model.js";
 import { checkDirectives } from "./directives.js";
 import { type Entry, type HostFiles, sortEntries } from "./file-set.js";
+import { FIREWALL_RULES, FIREWALL_UNIT, firewallView } from "./firewall-view.js";
 import { guardOutput } from "./guard.js";
 import { template } from "./templates.js";
 import { equalizerUnitName, equalizerView, header, metricsView, netdevView, networkView, shapeUnitName, shapeView } from "./views.js";
@@ -10,8 +11,6 @@ import { deviceUnit } from "./systemd-escape.js";
 
 const NETWORK_DIR = "etc/systemd/network";
 const UNIT_DIR = "etc/systemd/system";
-export const NAT_RULES = "/etc/netgen/nat.nft";
-export const NAT_UNIT = "netgen-nat.service";
 export const METRICS_SCRIPT = "/etc/netgen/metrics.sh";
 export const METRICS_UNIT = "netgen-metrics.service";
 
@@ -24,7 +23,7 @@ export function renderHost(plan: HostPlan): HostFiles {
     entries.push({ kind: "file", path, mode, content });
   };
   for (const d of plan.netdevs) file(`${NETWORK_DIR}/10-netgen-${d.name}.netdev`, template("netdev")(netdevView(d, head)));
-  for (const n of plan.networks) file(`${NETWORK_DIR}/10-netgen-${n.name}.network`, template("network")(networkView(n, head, plan.systemd)));
+  for (const n of plan.networks) file(`${NETWORK_DIR}/10-netgen-${n.name}.network`, template("network")(networkView(n, head)));
   for (const s of plan.shapers) {
     const unit = shapeUnitName(s.device);
     file(`${UNIT_DIR}/${unit}`, template("shape.service")(shapeView(s, head)));
@@ -35,14 +34,13 @@ export function renderHost(plan: HostPlan): HostFiles {
     file(`${UNIT_DIR}/${unit}`, template("equalizer.service")(equalizerView(e, head)));
     for (const m of e.members) entries.push({ kind: "link", path: `${UNIT_DIR}/${deviceUnit(m)}.wants/${unit}`, target: `../${unit}` });
   }
-  if (plan.nat) {
-    const names = (devices: string[]): string => devices.map((f) => `"${f}"`).join(", ");
-    const rules = plan.nat.rules.map((r) => ({ from: names(r.from), to: r.to }));
-    const oif = (to: string[]): string => (to.length === 1 ? `"${to[0]}"` : `{ ${names(to)} }`);
-    const forward = plan.nat.forward.map((r) => `iifname { ${names(r.from)} } oifname ${oif(r.to)}${r.daddr ? ` ${r.daddr.family} daddr { ${r.daddr.prefixes.join(", ")} }` : ""} accept`);
-    file(NAT_RULES.slice(1), template("nat.nft")({ header: head, rules, forward }));
-    file(`${UNIT_DIR}/${NAT_UNIT}`, template("nat.service")({ header: head, uplinks: plan.nat.rules.map((r) => r.to).join(", "), rulesFile: NAT_RULES }));
-    entries.push({ kind: "link", path: `${UNIT_DIR}/sysinit.target.wants/${NAT_UNIT}`, target: `../${NAT_UNIT}` });
+  if (plan.firewall) {
+    const view = firewallView(plan.firewall, head);
+    file(FIREWALL_RULES.slice(1), template("firewall.nft")(view));
+    file(`${UNIT_DIR}/${FIREWALL_UNIT}`, template("firewall.service")({ header: head, summary: view.summary, rulesFile: FIREWALL_RULES }));
+    entries.push({ kind: "link", path: `${UNIT_DIR}/sysinit.target.wants/${FIREWALL_UNIT}`, target: `../${FIREWALL_UNIT}` });
+    // Started again whenever nftables.service starts (PartOf= covers its restart and stop, not a start).
+    entries.push({ kind: "link", path: `${UNIT_DIR}/nftables.service.wants/${FIREWALL_UNIT}`, target: `../${FIREWALL_UNIT}` });
   }
   if (plan.metrics) {
     const script = template("metrics.sh")(metricsView(plan.metrics, head));

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 
-export type TemplateName = "netdev" | "network" | "shape.service" | "equalizer.service" | "nat.service" | "nat.nft" | "modules-load.conf" | "modprobe.conf" | "sysctl.conf" | "metrics.sh" | "metrics.service";
+export type TemplateName = "netdev" | "network" | "shape.service" | "equalizer.service" | "firewall.service" | "firewall.nft" | "modules-load.conf" | "modprobe.conf" | "sysctl.conf" | "metrics.sh" | "metrics.service";
 
 const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
 const handlebars = Handlebars.create();

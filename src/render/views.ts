@@ -3,7 +3,6 @@
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
 import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
-import { forwardingLines } from "./directives.js";
 import { execLine } from "./exec-line.js";
 import { deviceUnit } from "./systemd-escape.js";
 
@@ -53,8 +52,7 @@ export function netdevView(d: NetDevPlan, head: string) {
   };
 }
 
-export function networkView(n: NetworkPlan, head: string, systemd: number) {
-  const families = [...new Set(n.addresses.map((a) => (a.includes(":") ? 6 : 4) as 4 | 6))].sort();
+export function networkView(n: NetworkPlan, head: string) {
   return {
     header: head,
     name: n.name,
@@ -66,8 +64,6 @@ export function networkView(n: NetworkPlan, head: string, systemd: number) {
     ipv6AcceptRA: yesNo(n.ipv6AcceptRA),
     configureWithoutCarrier: n.configureWithoutCarrier,
     ignoreCarrierLoss: n.ignoreCarrierLoss,
-    // The directive's spelling depends on the host's systemd (directives.ts).
-    forwarding: n.forwarding ? forwardingLines(systemd, families.length > 0 ? families : [4]) : [],
     bond: n.bond ?? null,
     primarySlave: n.primarySlave,
     bridge: n.bridge ?? null,
