@@ -1,7 +1,7 @@
 // netgen render INVENTORY [-o DIR] [--check] [--limit HOSTS]
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { outputFolder } from "../output/tree.js";
+import { type Comparison, outputFolder } from "../output/tree.js";
 import { defaultOutDir, diffTree, renderInventory, writeTree } from "../pipeline/pipeline.js";
 import type { WarningOptions } from "../pipeline/pipeline.js";
 
@@ -16,8 +16,8 @@ export interface RenderOptions {
 export function render(options: RenderOptions, print: (line: string) => void): number {
   const tree = renderInventory(options.inventory, options.limit, options.warnings);
   const out = outputFolder(options.out ?? defaultOutDir(options.inventory));
-  const unchanged = new Set<string>();
-  const differences = diffTree(out, tree, unchanged);
+  const found: Comparison = { unchanged: new Set() };
+  const differences = diffTree(out, tree, found);
   if (options.check) {
     if (differences.length === 0) {
       print(`${out} is up to date with ${tree.inventory}`);
@@ -28,8 +28,9 @@ export function render(options: RenderOptions, print: (line: string) => void): n
     print(`run: netgen render ${tree.inventory}${options.out ? ` -o ${options.out}` : ""}`);
     return 1;
   }
-  const existed = new Set(tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host));
-  writeTree(out, tree, unchanged);
+  // Into a fresh folder (the first render of a fleet) no host folder is asked about.
+  const existed = new Set(existsSync(out) ? tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host) : []);
+  writeTree(out, tree, found);
   const changes = changesPerHost(out, differences);
   const width = Math.max(...tree.hosts.map((h) => h.host.length));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
