@@ -1,7 +1,7 @@
 // netgen render INVENTORY [-o DIR] [--check] [--limit HOSTS] [--json]
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { outputFolder } from "../output/tree.js";
+import { type Comparison, outputFolder } from "../output/tree.js";
 import { defaultOutDir, diffTree, renderInventory, writeTree } from "../pipeline/pipeline.js";
 import type { WarningOptions } from "../pipeline/pipeline.js";
 import type { LocatedProblem } from "../errors.js";
@@ -22,8 +22,8 @@ export function render(options: RenderOptions, print: (line: string) => void): n
   const warnings = options.json ? { ...options.warnings, warn: (w: LocatedProblem) => void warned.push(w) } : options.warnings;
   const tree = renderInventory(options.inventory, options.limit, warnings);
   const out = outputFolder(options.out ?? defaultOutDir(options.inventory));
-  const unchanged = new Set<string>();
-  const differences = diffTree(out, tree, unchanged);
+  const found: Comparison = { unchanged: new Set() };
+  const differences = diffTree(out, tree, found);
   const json = (report: object) => print(JSON.stringify({ inventory: tree.inventory, out, ...report, warnings: warned.map(problemJson) }, null, 2));
   if (options.check && options.json) {
     json({ check: true, upToDate: differences.length === 0, differences });
@@ -39,8 +39,9 @@ export function render(options: RenderOptions, print: (line: string) => void): n
     print(`run: netgen render ${tree.inventory}${options.out ? ` -o ${options.out}` : ""}`);
     return 1;
   }
-  const existed = new Set(tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host));
-  writeTree(out, tree, unchanged);
+  // Into a fresh folder (the first render of a fleet) no host folder is asked about.
+  const existed = new Set(existsSync(out) ? tree.hosts.filter((h) => existsSync(join(out, h.host))).map((h) => h.host) : []);
+  writeTree(out, tree, found);
   const changes = changesPerHost(out, differences);
   const hosts = tree.hosts.map((h) => {
     const changed = changes.get(h.host) ?? 0;

@@ -25,8 +25,13 @@ export function lookup(inventory: Inventory): Lookup {
 
 function build(inventory: Inventory): Lookup {
   const hosts = new Map(inventory.hosts.map((h) => [h.name, h]));
-  const uplinks = new Map<string, Uplink>();
-  for (const h of inventory.hosts) for (const u of h.uplinks) uplinks.set(`${h.name}/${u.name}`, u);
+  // By host, then name: a "host/uplink" key would be built and hashed anew on every lookup.
+  const uplinks = new Map<string, Map<string, Uplink>>();
+  for (const h of inventory.hosts) {
+    const own = uplinks.get(h.name) ?? new Map<string, Uplink>();
+    for (const u of h.uplinks) own.set(u.name, u);
+    uplinks.set(h.name, own);
+  }
   const bundles = new Map<string, Bundle[]>();
   const teqlPeers = new Map<string, Uplink>();
   for (const bundle of inventory.bundles) {
@@ -38,14 +43,14 @@ function build(inventory: Inventory): Lookup {
     if (bundle.strategy !== "teql" || bundle.ends.length !== 2) continue;
     const [a, b] = bundle.ends.map((e) => e.host) as [string, string];
     for (const path of bundle.paths) {
-      const ua = uplinks.get(`${a}/${path.uplinks.get(a)}`);
-      const ub = uplinks.get(`${b}/${path.uplinks.get(b)}`);
+      const ua = uplinks.get(a)?.get(path.uplinks.get(a) ?? "");
+      const ub = uplinks.get(b)?.get(path.uplinks.get(b) ?? "");
       if (ua && ub) teqlPeers.set(`${a}/${ua.name}`, ub).set(`${b}/${ub.name}`, ua);
     }
   }
   return {
     host: (name) => hosts.get(name),
-    uplink: (host, name) => uplinks.get(`${host}/${name}`),
+    uplink: (host, name) => uplinks.get(host)?.get(name),
     bundlesOf: (host) => bundles.get(host) ?? [],
     teqlPeer: (host, uplink) => teqlPeers.get(`${host}/${uplink}`),
   };

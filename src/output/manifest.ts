@@ -1,7 +1,7 @@
 // generated/<inventory>/.netgen-render.json: what was rendered from which
 // inventory (by content hash), so push can refuse a stale tree and check that
 // the tree was not edited after render. Deterministic: no timestamps.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { HostFiles } from "../render/file-set.js";
 
 export const MANIFEST = ".netgen-render.json";
@@ -12,8 +12,9 @@ export interface Manifest {
   hosts: Record<string, { inventorySha256: string; files: Record<string, { sha256: string; mode: string } | { link: string }> }>;
 }
 
+/** crypto.hash: createHash's digest in one call, without a Hash object per file. */
 export function sha256(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 type FileHashes = Manifest["hosts"][string]["files"];

@@ -98,13 +98,22 @@ function refuseForeign(outDir: string): void {
   }
 }
 
-/**
- * `unchanged`: files of the current tree that diffTree found identical to what
- * is rendered (content and mode). They are hard-linked into the staging tree
- * instead of written again: a re-render of 10,000 hosts where three changed
- * otherwise rewrites (and then deletes) every file.
- */
-function writeHost(dir: string, files: HostFiles, current: string, unchanged: ReadonlySet<string>): void {
+/** What diffTree learnt that writeTree can use instead of doing it again. */
+export interface Comparison {
+  /**
+   * Files of the current tree found identical to what is rendered (content
+   * and mode). They are hard-linked into the staging tree instead of written
+   * again: a re-render of 10,000 hosts where three changed otherwise rewrites
+   * (and then deletes) every file.
+   */
+  unchanged: Set<string>;
+  /** The manifest this render writes: 260,000 files at 10,000 hosts, worth building once. */
+  manifest?: string;
+}
+
+type WriteFile = (path: string, content: string | Buffer, mode: number) => void;
+
+function writeHost(dir: string, files: HostFiles, current: string, unchanged: ReadonlySet<string>, writeFile: WriteFile): void {
   const made = new Set<string>();
   for (const e of files.entries) {
     const path = join(dir, e.path);
@@ -126,10 +135,19 @@ function linked(from: string, to: string): boolean {
   }
 }
 
-/** The mode the manifest records, whatever the umask (077 would make it 0600 and --check fail). */
-function writeFile(path: string, content: string | Buffer, mode: number): void {
-  writeFileSync(path, content, { mode, flag: "wx" });
-  chmodSync(path, mode);
+/**
+ * Writes a new file with the mode the manifest records, whatever the umask
+ * (077 would make it 0600 and --check fail). open() creates it with
+ * mode & ~umask: when the umask clears none of the mode's bits (022 with 0644
+ * or 0755, the usual case) that already is the mode, and the chmod, one more
+ * system call per file, is left out. The umask is read once per render.
+ */
+function fileWriter(): WriteFile {
+  const umask = process.umask();
+  return (path, content, mode) => {
+    writeFileSync(path, content, { mode, flag: "wx" });
+    if ((mode & umask) !== 0) chmodSync(path, mode);
+  };
 }
 
 /** The first folder of `path` that does not exist yet: removed again if the render fails. */
@@ -139,10 +157,12 @@ function firstMissing(path: string): string | undefined {
   return missing;
 }
 
-export function writeTree(given: string, tree: RenderedTree, unchanged: ReadonlySet<string> = new Set()): void {
+/** `known`: what diffTree found on this same tree, so that it is not looked up twice. */
+export function writeTree(given: string, tree: RenderedTree, known: Comparison = { unchanged: new Set() }): void {
   const outDir = outputFolder(given);
   refuseForeign(outDir);
-  const manifest = manifestText(nextManifest(outDir, tree));
+  const manifest = known.manifest ?? manifestText(nextManifest(outDir, tree));
+  const writeFile = fileWriter();
   const staging = `${outDir}.netgen-new-${process.pid}`;
   const retired = `${outDir}.netgen-old-${process.pid}`;
   const made = firstMissing(dirname(outDir));
@@ -153,10 +173,10 @@ export function writeTree(given: string, tree: RenderedTree, unchanged: Readonly
       // Keep every host folder that is not re-rendered, as it is.
       const rendered = new Set(tree.hosts.map((h) => h.host));
       for (const name of readdirSync(outDir)) {
-        if (name !== MANIFEST && !rendered.has(name)) copyHostFolder(join(outDir, name), join(staging, name));
+        if (name !== MANIFEST && !rendered.has(name)) copyHostFolder(join(outDir, name), join(staging, name), writeFile);
       }
     }
-    for (const h of tree.hosts) writeHost(join(staging, h.host), h, join(outDir, h.host), unchanged);
+    for (const h of tree.hosts) writeHost(join(staging, h.host), h, join(outDir, h.host), known.unchanged, writeFile);
     writeFile(join(staging, MANIFEST), manifest, 0o644);
     if (existsSync(outDir)) renameSync(outDir, retired);
     renameSync(staging, outDir);
@@ -174,29 +194,33 @@ export function writeTree(given: string, tree: RenderedTree, unchanged: Readonly
 }
 
 /** Copy a host folder (files and symlinks, never following a link) into the staging tree. */
-function copyHostFolder(from: string, to: string): void {
+function copyHostFolder(from: string, to: string, writeFile: WriteFile): void {
   const stat = lstatSync(from);
   if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
   else if (stat.isDirectory()) {
     mkdirSync(to, { recursive: true });
-    for (const name of readdirSync(from)) copyHostFolder(join(from, name), join(to, name));
+    for (const name of readdirSync(from)) copyHostFolder(join(from, name), join(to, name), writeFile);
   } else if (stat.isFile()) writeFile(to, readFileSync(from), stat.mode & 0o7777);
   else throw new ExitError(`${from} is not a file, folder or link netgen wrote: remove it and render again`);
 }
 
 /**
  * Differences between the tree on disk and what render would write (for --check).
- * `unchanged`, when given, collects the files found identical (for writeTree).
+ * `found`, when given, collects what writeTree can use: the files found
+ * identical, and the manifest.
  */
-export function diffTree(given: string, tree: RenderedTree, unchanged?: Set<string>): string[] {
+export function diffTree(given: string, tree: RenderedTree, found?: Comparison): string[] {
   const outDir = outputFolder(given);
   const differences: string[] = [];
   const manifest = manifestText(nextManifest(outDir, tree));
+  if (found) found.manifest = manifest;
+  // Asked once: in a fresh folder no host folder exists, nor needs asking about.
+  const outExists = existsSync(outDir);
   const onDiskManifest = readOwnFile(join(outDir, MANIFEST), outDir);
   if (onDiskManifest !== manifest) differences.push(`${join(outDir, MANIFEST)}: ${onDiskManifest === undefined ? "missing" : "differs"}`);
   for (const h of tree.hosts) {
     const dir = join(outDir, h.host);
-    if (!existsSync(dir)) {
+    if (!outExists || !existsSync(dir)) {
       // A new host: every file is missing, no need to ask the disk about each.
       for (const e of h.entries) differences.push(`${join(dir, e.path)}: missing`);
       continue;
@@ -210,11 +234,11 @@ export function diffTree(given: string, tree: RenderedTree, unchanged?: Set<stri
         if (!stat.isSymbolicLink() || readlinkSync(path) !== e.target) differences.push(`${path}: should be a link to ${e.target}`);
       } else if (!stat.isFile() || readFileSync(path, "utf8") !== e.content) differences.push(`${path}: differs`);
       else if ((stat.mode & 0o7777) !== e.mode) differences.push(`${path}: mode ${(stat.mode & 0o7777).toString(8)}, should be ${e.mode.toString(8)}`);
-      else unchanged?.add(path);
+      else found?.unchanged.add(path);
     }
     for (const path of listTree(dir)) if (!expected.has(path)) differences.push(`${join(dir, path)}: not rendered any more (stale)`);
   }
-  if (!tree.partial && existsSync(outDir)) {
+  if (!tree.partial && outExists) {
     const hosts = new Set(tree.hosts.map((h) => h.host));
     for (const name of readdirSync(outDir)) if (name !== MANIFEST && !hosts.has(name)) differences.push(`${join(outDir, name)}: not in the inventory (stale)`);
   }

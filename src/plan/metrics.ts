@@ -7,7 +7,7 @@
 // The loop is a long-running service, not a timer: the host agent may only
 // write netgen-*.service units (a .timer is not a path it owns), and the loop
 // keeps the last active path between rounds to count the bond's switches.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { InternalError } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
@@ -86,7 +86,8 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A shell-variable-safe name for a path's (or a bond's) state, the same wherever the path sits in the inventory. */
 function stateId(...parts: string[]): string {
-  return `s${createHash("sha256").update(`netgen-metrics/${parts.join("/")}`).digest("hex").slice(0, 10)}`;
+  // crypto.hash: createHash's result in one call, without a Hash object per id (names.ts).
+  return `s${hash("sha256", `netgen-metrics/${parts.join("/")}`, "hex").slice(0, 10)}`;
 }
 
 /**

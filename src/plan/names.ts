@@ -1,6 +1,6 @@
 // Names and MAC addresses of the devices netgen creates. Validation and the
 // planner both use these, so a name that is checked is the name that is built.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory, Path } from "../inventory/types.js";
 
@@ -67,19 +67,28 @@ export function teqlDevice(inventory: Inventory, host: string, bundle: string): 
  * bridge of the same name never comes up).
  */
 export function macAddress(host: string, device: string): string {
-  const bytes = createHash("sha256").update(`netgen-mac/${host}/${device}`).digest().subarray(0, 6);
+  const bytes = sha256(`netgen-mac/${host}/${device}`).subarray(0, 6);
   bytes[0] = ((bytes[0] ?? 0) & 0xfc) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
+/**
+ * SHA-256 in one call: crypto.hash (node 20.12) skips the Hash object that
+ * createHash builds, a third of the cost for names this short, and planning
+ * a 10,000-host fleet derives a few hundred thousand of them. Same bytes.
+ */
+function sha256(text: string): Buffer {
+  return hash("sha256", text, "buffer");
+}
+
 /** `length` base-36 digits ([0-9a-z]) of a hash of `text`. */
 function base36(text: string, length: number): string {
-  const value = createHash("sha256").update(text).digest().readBigUInt64BE(0);
+  const value = sha256(text).readBigUInt64BE(0);
   return (value % 36n ** BigInt(length)).toString(36).padStart(length, "0");
 }
 
 function hex(text: string, bytes: number): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, bytes * 2);
+  return sha256(text).toString("hex").slice(0, bytes * 2);
 }
 
 /**

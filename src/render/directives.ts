@@ -71,23 +71,43 @@ export function knownDirectives(version: number): string[] {
     .map(([key]) => key);
 }
 
+/** The table by section, then key: a rendered line is looked up without building a "Section.Key" string. */
+const BY_SECTION = new Map<string, Map<string, Span>>();
+for (const [directive, span] of Object.entries(DIRECTIVES)) {
+  const [section, key] = directive.split(".") as [string, string];
+  const keys = BY_SECTION.get(section) ?? new Map<string, Span>();
+  BY_SECTION.set(section, keys.set(key, span));
+}
+
 /** Check every directive of a rendered networkd file against the host's version. */
 export function checkDirectives(path: string, content: string, version: number, host: string): void {
   let section = "";
+  let keys: Map<string, Span> | undefined;
   for (const line of content.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
-    const header = /^\[([A-Za-z0-9]+)\]$/.exec(line);
-    if (header) {
+    if (line.startsWith("[")) {
+      const header = /^\[([A-Za-z0-9]+)\]$/.exec(line);
+      if (header === null) throw new InternalError(`${path}: rendered a line that is neither a section, a key nor a comment: ${JSON.stringify(line)}`);
       section = header[1]!;
+      keys = BY_SECTION.get(section);
       continue;
     }
-    const key = /^([A-Za-z0-9]+)=/.exec(line)?.[1];
-    if (key === undefined) throw new InternalError(`${path}: rendered a line that is neither a section, a key nor a comment: ${JSON.stringify(line)}`);
-    const span = DIRECTIVES[`${section}.${key}`];
-    if (span === undefined) throw new InternalError(`${path}: ${section}.${key} is not in netgen's directive table`);
-    if (version < span.since || (span.until !== undefined && version > span.until)) {
+    // Every key in the table is letters and digits: a line whose text before
+    // its first '=' is found there is a well-formed directive (the fast path,
+    // tens of thousands of lines in a large fleet); any other line is examined below.
+    const eq = line.indexOf("=");
+    const span = eq > 0 ? keys?.get(line.slice(0, eq)) : undefined;
+    if (span === undefined) unknownLine(path, section, line);
+    else if (version < span.since || (span.until !== undefined && version > span.until)) {
+      const key = line.slice(0, eq);
       const need = version < span.since ? `systemd ${span.since} or later` : `systemd ${span.until} or earlier`;
       throw new ExitError(`${host}: ${path} needs [${section}] ${key}=, which needs ${need}; the host is declared as systemd ${version}. Raise the host's systemd: (or defaults.systemd) if it runs a newer version.`);
     }
   }
+}
+
+function unknownLine(path: string, section: string, line: string): never {
+  const key = /^([A-Za-z0-9]+)=/.exec(line)?.[1];
+  if (key === undefined) throw new InternalError(`${path}: rendered a line that is neither a section, a key nor a comment: ${JSON.stringify(line)}`);
+  throw new InternalError(`${path}: ${section}.${key} is not in netgen's directive table`);
 }

@@ -107,7 +107,7 @@ function hostAddresses(host: Host): Problem[] {
 function sharedAddresses(ctx: RuleContext, host: Host): Problem[] {
   const held: { ip: Ip; path: DocPath; what: string }[] = [];
   for (const u of host.uplinks) if (u.address) held.push({ ip: u.address.ip, path: ["hosts", host.name, "uplinks", u.name, "address"], what: `uplink ${u.name}` });
-  for (const b of ctx.inventory.bundles) {
+  for (const b of ctx.bundlesOf(host.name)) {
     const end = b.ends.find((e) => e.host === host.name);
     for (const a of end?.addresses ?? []) if (a.cidr) held.push({ ip: a.cidr.ip, path: ["bundles", b.name, "ends", host.name, "address"], what: `bundle ${b.name}` });
   }

@@ -6,11 +6,13 @@ export interface RuleContext {
   inventory: Inventory;
   host(name: string): Host | undefined;
   uplink(host: string, name: string): Uplink | undefined;
+  /** Bundles with an end on `host`, in inventory order (a scan of every bundle per host is quadratic). */
+  bundlesOf(host: string): Bundle[];
 }
 
 export function ruleContext(inventory: Inventory): RuleContext {
   const index = lookup(inventory);
-  return { inventory, host: index.host, uplink: index.uplink };
+  return { inventory, host: index.host, uplink: index.uplink, bundlesOf: index.bundlesOf };
 }
 
 /** Tunnelled strategies: one gretap per path. */
