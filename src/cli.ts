@@ -6,6 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
 import { graph } from "./commands/graph.js";
 import { init } from "./commands/init.js";
+import { keys } from "./commands/keys.js";
 import { lab } from "./commands/lab.js";
 import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
@@ -120,6 +121,21 @@ async function main(argv: string[]): Promise<number> {
       async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, json: a.json }, out)),
     )
     .command(
+      "keys <inventory>",
+      "each host makes its WireGuard key pair (private key never leaves it); public keys go to inventories/<name>.keys.yaml",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
+          .option("rotate", { type: "string", array: true, describe: "make a new key on these hosts (the old key file stays for a rollback)" })
+          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
+          .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" }),
+      async (a) => {
+        const rotate = (a.rotate ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
+        if (a.rotate !== undefined && rotate.length === 0) throw new ExitError("--rotate: give the hosts whose key to replace, e.g. --rotate venue-7");
+        code = await keys({ inventory: a.inventory, rotate, limit: a.limit, acceptNew: a.acceptNew }, out);
+      },
+    )
+    .command(
       "rollback <host> [inventory]",
       "go back to the host's previous release (with the same self-rollback safety as push)",
       (y) => y.positional("host", { type: "string", demandOption: true }).positional("inventory", { type: "string" }).option("confirm-timeout", { type: "number", default: 60 }),
@@ -137,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
     )
-    .demandCommand(1, "give a command: init, validate, render, graph, schema, diff, push, status, rollback or lab")
+    .demandCommand(1, "give a command: init, validate, render, graph, schema, keys, diff, push, status, rollback or lab")
     .strict()
     .help()
     .version(false)
