@@ -28,7 +28,8 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
   const recorded = readKeys(args.inventory);
   if (recorded.problems.length > 0) {
     const where = recorded.problems.map((p) => `${recorded.file}:${p.line}: ${p.message}`).join("\n");
-    throw new ExitError(`${where}\nnetgen keys keeps the keys of the hosts it does not ask, so it does not overwrite a file it cannot read: fix or remove it, then run netgen keys again`);
+    const why = "netgen keys keeps the keys of the hosts it does not ask, so it does not overwrite a file it cannot read";
+    throw new ExitError(`${where}\n${why}: fix or remove it, then run netgen keys again`);
   }
   const hosts = selectHosts(inventory, limitHosts(inventory, args.limit), args.rotate, args.inventory);
   // A missing or passphrase-protected login key is this machine's problem: said before any host is asked.
@@ -46,7 +47,8 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
       writeKeysFile(args.inventory, text);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new ExitError(`could not write ${recorded.file} (${code}): the hosts keep their keys; run netgen keys ${args.inventory} again (without --rotate) once it can be written`);
+      const again = `run netgen keys ${args.inventory} again (without --rotate) once it can be written`;
+      throw new ExitError(`could not write ${recorded.file} (${code}): the hosts keep their keys; ${again}`);
     }
     print(`${recorded.file}: written (${next.size} host${next.size === 1 ? "" : "s"})`);
   }
@@ -61,7 +63,9 @@ function selectHosts(inventory: Inventory, only: Set<string> | undefined, rotate
   const hosts = needing.filter((h) => only === undefined || only.has(h.name));
   for (const name of rotate) {
     if (hosts.some((h) => h.name === name)) continue;
-    const why = needing.some((h) => h.name === name) ? "--limit leaves it out" : inventory.hosts.some((h) => h.name === name) ? "it is at no end of a wireguard bundle" : "no such host";
+    const why = needing.some((h) => h.name === name)
+      ? "--limit leaves it out"
+      : inventory.hosts.some((h) => h.name === name) ? "it is at no end of a wireguard bundle" : "no such host";
     throw new ExitError(`--rotate ${name}: not a host netgen keys asks in ${file} (${why}); it asks: ${hosts.map((h) => h.name).join(", ") || "none"}`);
   }
   if (hosts.length === 0) throw new ExitError(`no host of ${file} to ask for a WireGuard key${only ? " within --limit" : ""}`);
