@@ -7,6 +7,7 @@ import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
 import { graph } from "./commands/graph.js";
 import { init } from "./commands/init.js";
+import { keys } from "./commands/keys.js";
 import { lab } from "./commands/lab.js";
 import { push } from "./commands/push.js";
 import { render } from "./commands/render.js";
@@ -21,7 +22,7 @@ import { limitCompletions } from "./terminal/completion.js";
 import { usageError } from "./terminal/usage-errors.js";
 import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
-const COMMANDS = ["init", "validate", "render", "graph", "schema", "diff", "push", "status", "rollback", "lab", "completion"];
+const COMMANDS = ["init", "validate", "render", "graph", "schema", "keys", "diff", "push", "status", "rollback", "lab", "completion"];
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const paintOut = paintFor(process.stdout);
 const paintErr = paintFor(process.stderr);
@@ -163,6 +164,21 @@ async function main(argv: string[]): Promise<number> {
       "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
       (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }),
       async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, json: a.json }, out)),
+    )
+    .command(
+      "keys <inventory>",
+      "each host makes its WireGuard key pair (private key never leaves it); public keys go to inventories/<name>.keys.yaml",
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
+          .option("rotate", { type: "string", array: true, describe: "make a new key on these hosts (the old key file stays for a rollback)" })
+          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
+          .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" }),
+      async (a) => {
+        const rotate = (a.rotate ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
+        if (a.rotate !== undefined && rotate.length === 0) throw new ExitError("--rotate: give the hosts whose key to replace, e.g. --rotate venue-7");
+        code = await keys({ inventory: a.inventory, rotate, limit: a.limit, acceptNew: a.acceptNew }, out);
+      },
     )
     .command(
       "rollback <host> [inventory]",

@@ -41,7 +41,7 @@ function project(name: string, port: number, identity: string | undefined): stri
   return dir;
 }
 
-const HOST_COMMANDS = [["push", "--yes"], ["diff"], ["status"], ["rollback", "gw"]].map((c) => [...c, "inventories/lab.yaml"]);
+const HOST_COMMANDS = [["push", "--yes"], ["diff"], ["status"], ["rollback", "gw"], ["keys"]].map((c) => [...c, "inventories/lab.yaml"]);
 
 interface Case {
   name: string;
@@ -86,7 +86,7 @@ hostCase("identity protected by a passphrase", () => encrypted, 1, /hosts\.gw\.s
 // push counts that host as failed (2), the one-host commands stop with 1.
 hostCase("no identity and no ssh-agent", () => noKey, (command) => (command === "push" ? 2 : 1), /hosts\.gw\.ssh has no identity and no ssh-agent is running/, { SSH_AUTH_SOCK: "" });
 hostCase("login refused", () => unauthorised, 4, /refused the login as root with the key .*unauthorised-key: is its public key in ~root\/\.ssh\/authorized_keys/);
-hostCase("the agent cannot run", () => refused, 2, /could not (install netgen's agent|read the host's (state|status|files)): this host runs nothing for netgen|release/);
+hostCase("the agent cannot run", () => refused, 2, /could not (install netgen's agent|read the host's (state|status|files)|make the WireGuard key): this host runs nothing for netgen|release/);
 
 const inRepo = () => {
   const dir = join(work, "repo");

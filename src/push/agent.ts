@@ -3,6 +3,7 @@
 // it prints is built and parsed here (push, diff, status and rollback share it).
 import { readFileSync } from "node:fs";
 import { HostFailed } from "../errors.js";
+import { KEY_PATTERN } from "../wireguard/keys.js";
 import type { Connection } from "./connection.js";
 
 const AGENT_DIR = new URL("../../../agent/", import.meta.url);
@@ -165,6 +166,28 @@ function parseHealth(r: { code: number; stdout: string; stderr: string }): Healt
   const said = lines.filter((l) => !l.startsWith("settle "));
   if (said.length === 0 && r.code !== 0) said.push(r.stderr.trim() || `the health check exited ${r.code} without a word`);
   return { healthy: r.code === 0, said };
+}
+
+export interface HostKey {
+  outcome: "created" | "rotated" | "unchanged";
+  /** The host's current WireGuard public key (base64). */
+  publicKey: string;
+  /** What the agent said besides: a key file it removed, no systemd-network group. */
+  notes: string[];
+}
+
+/**
+ * The host's WireGuard key, made on the host when it has none (or anew with
+ * `rotate`). The agent is installed first: this changes the host. Only the
+ * public key comes back; the private key never leaves the host's key folder.
+ */
+export async function wireguardKey(conn: Connection, rotate: boolean): Promise<HostKey> {
+  const r = await conn.exec(`set -e\n${installScript()}\nexec ${AGENT} wireguard-key${rotate ? " --rotate" : ""}`);
+  const notes = r.stderr.split("\n").map((l) => l.replace(/^netgen-host: /, "").trim()).filter(Boolean);
+  if (r.code !== 0) throw new HostFailed(`could not make the WireGuard key: ${notes.join("; ") || r.stdout.trim() || `the agent exited ${r.code}`}`);
+  const m = /^key (created|rotated|unchanged) (\S+)$/m.exec(r.stdout);
+  if (!m || !KEY_PATTERN.test(m[2]!)) throw new HostFailed(`the agent's answer holds no WireGuard public key: ${r.stdout.trim() || "(nothing)"}`);
+  return { outcome: m[1] as HostKey["outcome"], publicKey: m[2]!, notes };
 }
 
 /** Text from a host made safe for a terminal: control characters shown as \xNN (newlines and tabs kept). */

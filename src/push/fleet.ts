@@ -17,7 +17,8 @@ export function batches<T>(items: T[], serial: string | undefined): T[][] {
   return out;
 }
 
-async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** `work` on every item, at most `limit` at once; the results in the items' order. */
+export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
