@@ -36,12 +36,16 @@ function project(name: string, port: number, identity: string | undefined): stri
     "",
   ].join("\n");
   writeFileSync(join(dir, "inventories/lab.yaml"), inventory);
+  // netgen keys asks the ends of wireguard bundles: gw and a second host at the same sshd.
+  const ssh = inventory.split("\n").find((l) => l.startsWith("    ssh:"))!;
+  const keysInventory = `${inventory}  exit:\n${ssh}\n    uplinks:\n      wan0: { address: 10.78.0.2/24, gateway: 10.78.0.1 }\n      wan1: { address: 10.79.0.2/24, gateway: 10.79.0.1 }\nbundles:\n  wg:\n    strategy: ecmp\n    transport: wireguard\n    link_subnet: 10.99.0.0/30\n    ends:\n      gw: { default_route: true }\n      exit: { routes: [10.10.0.0/24] }\n    paths:\n      - { gw: wan0, exit: wan0 }\n      - { gw: wan0, exit: wan1 }\n`;
+  writeFileSync(join(dir, "inventories/keys.yaml"), keysInventory);
   const r = netgen(["render", "inventories/lab.yaml"], dir, {}, 30000);
   if (r.code !== 0) throw new Error(`render failed: ${r.stderr}`);
   return dir;
 }
 
-const HOST_COMMANDS = [["push", "--yes"], ["diff"], ["status"], ["rollback", "gw"], ["keys"]].map((c) => [...c, "inventories/lab.yaml"]);
+const HOST_COMMANDS = [["push", "--yes"], ["diff"], ["status"], ["rollback", "gw"]].map((c) => [...c, "inventories/lab.yaml"]).concat([["keys", "inventories/keys.yaml"]]);
 
 interface Case {
   name: string;

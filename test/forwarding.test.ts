@@ -50,8 +50,8 @@ bundles:
   v6:
     strategy: failover
     ends:
-      gw: { address: fd00:9::1/64, default_route: true }
-      exit: { address: fd00:9::2/64 }
+      gw: { address: [10.9.0.1/24, "fd00:9::1/64"], default_route: true }
+      exit: { address: [10.9.0.2/24, "fd00:9::2/64"] }
     paths:
       - { gw: a0, exit: a0 }
       - { gw: a1, exit: a1 }
@@ -59,7 +59,7 @@ bundles:
 
 test("a host forwarding IPv6 still accepts router advertisements on its DHCP uplinks; DHCP uplinks beside a static one are not required for online", () => {
   const gw = planInventory(validateText("dual.yaml", DUAL)).find((p) => p.host === "gw")!;
-  assert.equal(gw.sysctls.filter((s) => /forward/.test(s.key)).map((s) => `${s.key}=${s.value}`), ["net/ipv6/conf/all/forwarding=1"]);
+  assert.equal(gw.sysctls.filter((s) => /forward/.test(s.key)).map((s) => `${s.key}=${s.value}`), ["net/ipv4/ip_forward=1", "net/ipv6/conf/all/forwarding=1"]);
   const files = renderHost(gw).entries;
   const lte = fileOf(files, "etc/systemd/network/10-netgen-lte.network");
   assert.match(lte, /^IPv6AcceptRA=yes$/m);

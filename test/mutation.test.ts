@@ -13,7 +13,7 @@ import { planInventory } from "../src/plan/plan.js";
 import { renderHost } from "../src/render/render-host.js";
 import { validateText } from "../src/pipeline/pipeline.js";
 import { CLI } from "./support/cli.js";
-import { prng, randomInventory } from "./support/generate.js";
+import { fakeKeys, prng, randomInventory } from "./support/generate.js";
 
 type Mutation = (text: string, rnd: () => number) => string;
 const pick = <T>(list: readonly T[], rnd: () => number): T => list[Math.floor(rnd() * list.length)]!;
@@ -111,6 +111,7 @@ test("300 random mutations: a located error or a clean render, never a crash", (
     const start = Date.now();
     try {
       const inventory = validateText("mutated.yaml", text);
+      fakeKeys(inventory); // the keys file itself: wireguard-render.test
       planInventory(inventory).map(renderHost);
       counts.valid++;
     } catch (error) {

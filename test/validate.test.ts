@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InventoryError, type LocatedProblem } from "../src/errors.js";
 import { validateText } from "../src/pipeline/pipeline.js";
-import { BASE, LAB } from "./support/bases.js";
+import { BASE, LAB, WIREGUARD } from "./support/bases.js";
 
 interface Case {
   name: string;
@@ -82,6 +82,22 @@ const CASES: Case[] = [
   { name: "MTU too small after encapsulation", edit: ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, mtu: 600 }"], line: 13, expect: /MTU of 562 after gretap encapsulation, below 576/ },
   { name: "empty inventory", text: "", line: 1, expect: /the inventory must be a mapping, not null/ },
   { name: "file name unsafe for headers", file: "my inventory.yaml", line: 1, expect: /file name 'my inventory.yaml'/ },
+  { name: "link_subnet on a gre bundle", edit: ["strategy: failover", "strategy: failover\n    link_subnet: 10.99.0.0/28"], line: 15, expect: /link_subnet is for WireGuard links, and b1 uses gre/ },
+  { name: "port on a gre bundle", edit: ["strategy: failover", "strategy: failover\n    port: 51000"], line: 15, expect: /port is where WireGuard listens, and b1 uses gre/ },
+  { name: "nat uplink on a gre path", edit: ["up2: { address: 10.0.2.3/24 }", "up2: { address: 10.0.2.3/24, nat: true }"], line: 20, expect: /uplink up2 of exit is behind NAT \(nat: true\).*use transport: wireguard/ },
+  { name: "gre to a public DNS name", edit: ["up2: { address: 10.0.2.3/24 }", "up2: { address: 10.0.2.3/24, public: exit.example.net }"], line: 20, expect: /reached by the name exit.example.net, but a gre tunnel needs an address/ },
+  { name: "wireguard without link_subnet", base: WIREGUARD, edit: ["    link_subnet: 10.99.7.0/28\n", ""], line: 11, expect: /wireguard bundle s7 has no link_subnet.*10.99.0.0\/30/ },
+  { name: "wireguard link_subnet too small", base: WIREGUARD, edit: ["10.99.7.0/28", "10.99.7.0/31"], line: 14, expect: /link_subnet 10.99.7.0\/31 holds 1 \/31 link, and s7 has 2 paths/ },
+  { name: "wireguard link_subnet with host bits", base: WIREGUARD, edit: ["10.99.7.0/28", "10.99.7.1/28"], line: 14, expect: /has host bits set.*10.99.7.0\/28/ },
+  { name: "wireguard link_subnet over an uplink", base: WIREGUARD, edit: ["10.99.7.0/28", "172.20.2.0/28"], line: 14, expect: /overlaps uplink fiber0's subnet on venue/ },
+  { name: "wireguard: neither end reachable", base: WIREGUARD, edit: ["public: 203.0.113.5 }", "public: 203.0.113.5, nat: true }"], line: 20, expect: /neither end of path 1 of s7 can be reached: fiber0 of venue can, and pub0 of exit is behind NAT|neither end of path 2 of s7 can be reached: lte0 of venue is behind NAT, and pub0 of exit is behind NAT/ },
+  { name: "wireguard: two bundles on one port", base: WIREGUARD, edit: ["      - { name: lte, venue: lte0, exit: pub0 }\n", "      - { name: lte, venue: lte0, exit: pub0 }\n  s8:\n    strategy: balance-rr\n    transport: wireguard\n    link_subnet: 10.99.8.0/30\n    ends:\n      venue: { address: 10.78.0.1/30 }\n      exit: { address: 10.78.0.2/30 }\n    paths:\n      - { venue: lte0, exit: pub0 }\n      - { venue: fiber0, exit: pub0 }\n"], line: 23, expect: /exit would listen on UDP port 51820 for path 1 of s7 and for path 1 of s8.*port: of its own/ },
+  { name: "wireguard port leaves no room", base: WIREGUARD, edit: ["link_subnet: 10.99.7.0/28", "link_subnet: 10.99.7.0/28\n    port: 65535"], line: 15, expect: /port 65535 leaves no room for 2 paths/ },
+  { name: "dual stack: IPv6-only failover", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: ['fd00:42::1/64'], default_route: true }"], line: 16, expect: /end gw of failover bundle b1 has no IPv4 address, and the bond's ARP monitor probes the far end over IPv4/ },
+  { name: "dual stack: two IPv4 addresses", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 10.42.0.3/24], default_route: true }"], line: 16, expect: /end gw of b1 has two IPv4 addresses/ },
+  { name: "dual stack: IPv6 on one end only", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1/64'], default_route: true }"], line: 17, expect: /gw's end of b1 has an IPv6 address and exit's has none/ },
+  { name: "dual stack: IPv6 ends in two subnets", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: [10.42.0.2/24, 'fd00:43::2/64'] }"], text: undefined, base: BASE.replace("gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1/64'], default_route: true }"), line: 17, expect: /exit's fd00:43::2\/64 and gw's fd00:42::1\/64 are not in one subnet/ },
+  { name: "dual stack: a bad address in the list", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1'], default_route: true }"], line: 16, expect: /fd00:42::1/ },
   { name: "teql end without address", base: LAB, edit: ["b: { address: 10.2.0.2/30 }", "b: { routes: [] }"], line: 18, expect: /end b of teql bundle ab has no address/ },
   { name: "teql path across two subnets", base: LAB, edit: ["e3: { address: 10.1.0.2/30 }", "e3: { address: 10.1.0.6/30 }"], line: 21, expect: /a's e2 \(10.1.0.1\/30\) and b's e3 \(10.1.0.6\/30\) are not in one subnet/ },
   { name: "route with host bits", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.100.0.1/24]"], line: 17, expect: /route 10.100.0.1\/24 has host bits set.*did you mean 10.100.0.0\/24/ },
@@ -172,6 +188,10 @@ test(`${CASES.length} bad inventories: message and line`, () => {
     else if (hit.line !== c.line) failures.push(`${c.name}: reported at line ${hit.line}, expected ${c.line}`);
   }
   assert.equal(failures, []);
+});
+
+test("the wireguard base is valid, so each wireguard case above is one edit's problem", () => {
+  assert.equal(problemsOf({ name: "wireguard base", text: WIREGUARD, line: 0, expect: /./ }), []);
 });
 
 test("every problem of an inventory is reported at once", () => {

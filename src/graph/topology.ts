@@ -92,7 +92,7 @@ export function topologyOf(inventory: Inventory, plans: readonly HostPlan[], onl
 
 function endRow(bundle: Bundle, host: string, plan: HostPlan): EndRow {
   const end = bundle.ends.find((e) => e.host === host)!;
-  const common = { bundle: bundle.name, strategy: bundle.strategy, address: end.addressText, defaultRoute: end.defaultRoute, routes: end.routes.map((r) => r.text) };
+  const common = { bundle: bundle.name, strategy: bundle.strategy, address: end.addresses.length > 0 ? end.addresses.map((a) => a.text).join(", ") : undefined, defaultRoute: end.defaultRoute, routes: end.routes.map((r) => r.text) };
   if (bundle.strategy === "ecmp") return { ...common, role: "multipath routes" };
   if (bundle.strategy === "teql") {
     const member = bundle.paths[0]?.uplinks.get(host);

@@ -6,6 +6,7 @@ import { type Cidr, parseCidr, parseIp } from "../net/address.js";
 import {
   type Bundle,
   DEFAULT_MONITOR_INTERVAL,
+  DEFAULT_WIREGUARD_PORT,
   DEFAULT_MTU,
   DEFAULT_SYSTEMD,
   type End,
@@ -31,7 +32,7 @@ export function readInventory(file: string, data: unknown): Inventory {
   const defaultSsh = obj(defaults.ssh);
   const hosts = Object.entries(obj(root.hosts)).map(([name, raw]) => readHost(name, obj(raw), defaults, defaultSsh));
   const bundles = Object.entries(obj(root.bundles)).flatMap(([name, raw]) => readBundle(name, obj(raw)));
-  return { file, hosts, bundles };
+  return { file, hosts, bundles, publicKeys: new Map() };
 }
 
 function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host {
@@ -61,6 +62,7 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
 function readUplink(host: string, name: string, order: number, raw: Obj): Uplink {
   const address = parseCidr(str(raw.address) ?? "");
   const gateway = parseIp(str(raw.gateway) ?? "");
+  const reach = parseIp(str(raw.public) ?? "");
   const shape = raw.shape === undefined ? undefined : { egress: str(obj(raw.shape).egress), ingress: str(obj(raw.shape).ingress) };
   return {
     host,
@@ -71,6 +73,9 @@ function readUplink(host: string, name: string, order: number, raw: Obj): Uplink
     gatewayText: gateway?.text ?? str(raw.gateway),
     gateway,
     dhcp: bool(raw.dhcp),
+    nat: bool(raw.nat),
+    publicText: reach?.text ?? str(raw.public),
+    public: reach,
     masquerade: bool(raw.masquerade),
     mtu: int(raw.mtu) ?? DEFAULT_MTU,
     shape,
@@ -88,12 +93,19 @@ function readBundle(name: string, raw: Obj): Bundle[] {
   if (strategy === undefined || !STRATEGIES.includes(strategy)) return []; // the schema reports it
   const ends: End[] = Object.entries(obj(raw.ends)).map(([host, e]) => {
     const end = obj(e);
-    const address = parseCidr(str(end.address) ?? "");
+    const written = Array.isArray(end.address) ? end.address.map((a, index) => ({ a, index })) : end.address === undefined ? [] : [{ a: end.address, index: undefined }];
+    const addresses = written.flatMap(({ a, index }) => {
+      if (typeof a !== "string") return []; // the schema reports it
+      const cidr = parseCidr(a);
+      return [{ text: cidr?.text ?? a, cidr, ...(index === undefined ? {} : { index }) }];
+    });
+    const primary = addresses.find((a) => a.cidr?.ip.family === 4) ?? addresses[0];
     const routes = Array.isArray(end.routes) ? end.routes : [];
     return {
       host,
-      addressText: address?.text ?? str(end.address),
-      address,
+      addresses,
+      addressText: primary?.text,
+      address: primary?.cidr,
       defaultRoute: bool(end.default_route),
       routes: routes.flatMap((r, index) => (typeof r === "string" ? [readRoute(r, index)] : [])),
     };
@@ -107,5 +119,18 @@ function readBundle(name: string, raw: Obj): Bundle[] {
     return { index, name: str(entry.name), uplinks, primary: bool(entry.primary), weight: int(entry.weight) };
   });
   const interval = str(obj(raw.monitor).interval);
-  return [{ name, strategy: strategy as Strategy, ends, paths, monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL, hasMonitor: raw.monitor !== undefined }];
+  const linkSubnet = parseCidr(str(raw.link_subnet) ?? "");
+  return [{
+    name,
+    strategy: strategy as Strategy,
+    transport: str(raw.transport) === "wireguard" ? "wireguard" : "gre",
+    linkSubnetText: linkSubnet?.text ?? str(raw.link_subnet),
+    linkSubnet,
+    port: int(raw.port) ?? DEFAULT_WIREGUARD_PORT,
+    hasPort: raw.port !== undefined,
+    ends,
+    paths,
+    monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL,
+    hasMonitor: raw.monitor !== undefined,
+  }];
 }

@@ -47,6 +47,13 @@ const uplink = {
     address,
     gateway: { type: "string", title: "gateway", maxLength: MAX_ADDRESS_LENGTH, description: "the next hop for the internet on this uplink, inside its subnet" },
     dhcp: { type: "boolean", title: "dhcp", description: "take the address from DHCPv4" },
+    nat: { type: "boolean", title: "nat", description: "behind NAT or CGNAT, unreachable from outside: this end only dials out (wireguard)" },
+    public: {
+      type: "string",
+      title: "public address",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$",
+      description: "the address (or DNS name) peers use to reach this uplink, when it differs from address (1:1 NAT of a cloud VM)",
+    },
     masquerade: { type: "boolean", title: "masquerade", description: "traffic from this host's bundles leaves this uplink with the uplink's address (NAT)" },
     mtu: { type: "integer", title: "MTU", minimum: 576, maximum: 9216, description: "the uplink's MTU (default 1500); tunnel MTUs are derived from it" },
     shape: {
@@ -60,12 +67,24 @@ const uplink = {
   },
 };
 
+// One address, or a list of one IPv4 and one IPv6 (dual stack): maxLength
+// applies to the string form, items and maxItems to the list form.
+const endAddress = {
+  type: ["string", "array"],
+  title: "bundle address",
+  maxLength: MAX_ADDRESS_LENGTH,
+  minItems: 1,
+  maxItems: 2,
+  items: address,
+  description: "the bundle device's address with its prefix, or a list of one IPv4 and one IPv6 address",
+};
+
 const end = {
   type: "object",
   title: "bundle end",
   additionalProperties: false,
   properties: {
-    address,
+    address: endAddress,
     default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over" },
     routes: { type: "array", title: "routes", maxItems: MAX_ROUTES_PER_END, items: { type: "string", title: "destination prefix", maxLength: MAX_ADDRESS_LENGTH }, description: "prefixes reached through the bundle" },
   },
@@ -90,6 +109,9 @@ const bundle = {
   required: ["strategy", "ends", "paths"],
   properties: {
     strategy: { enum: ["failover", "balance-rr", "ecmp", "teql"], title: "strategy" },
+    transport: { enum: ["gre", "wireguard"], title: "transport", description: "gre (default), or wireguard: one WireGuard link per path, bound to its uplink, across NAT" },
+    link_subnet: { type: "string", title: "link subnet", maxLength: MAX_ADDRESS_LENGTH, description: "wireguard only: one /31 (IPv6: /127) per path for the WireGuard links, in path order, e.g. 10.99.7.0/28" },
+    port: { type: "integer", title: "port", minimum: 1, maximum: 65535, description: "wireguard only: the listening end of path N uses port + N - 1 (default 51820)" },
     ends: {
       type: "object",
       title: "ends",

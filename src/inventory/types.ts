@@ -6,11 +6,17 @@
 import type { Cidr, Ip } from "../net/address.js";
 
 export type Strategy = "failover" | "balance-rr" | "ecmp" | "teql";
+export type Transport = "gre" | "wireguard";
 
 export interface Inventory {
   file: string;
   hosts: Host[];
   bundles: Bundle[];
+  /**
+   * host -> WireGuard public key, from the keys file beside the inventory
+   * (wireguard/keys.ts); empty until the pipeline reads it.
+   */
+  publicKeys: Map<string, string>;
 }
 
 export interface Host {
@@ -33,6 +39,12 @@ export interface Uplink {
   gatewayText?: string;
   gateway?: Ip;
   dhcp: boolean;
+  /** Behind NAT or CGNAT: nobody can reach it, this end only dials out. */
+  nat: boolean;
+  /** The address (or DNS name) peers use to reach this uplink, when it differs from `address` (1:1 NAT). */
+  publicText?: string;
+  /** `public` when it is an address. */
+  public?: Ip;
   masquerade: boolean;
   mtu: number;
   shape?: { egress?: string; ingress?: string };
@@ -47,6 +59,14 @@ export interface Loopback {
 export interface Bundle {
   name: string;
   strategy: Strategy;
+  transport: Transport;
+  /** wireguard: one /31 (IPv6: /127) per path for the WireGuard links, in path order. */
+  linkSubnetText?: string;
+  linkSubnet?: Cidr;
+  /** wireguard: the listening end of path i (0-based) uses port + i. */
+  port: number;
+  /** Whether `port:` was written (it means nothing to gre). */
+  hasPort: boolean;
   ends: End[];
   paths: Path[];
   monitorInterval: string;
@@ -55,6 +75,12 @@ export interface Bundle {
 
 export interface End {
   host: string;
+  /**
+   * The bundle device's addresses: one, or one IPv4 and one IPv6 (dual stack).
+   * `index` is the position in a written list (absent for a single string).
+   */
+  addresses: { text: string; cidr?: Cidr; index?: number }[];
+  /** The address the bundle is built around: its IPv4 one if it has one (ARP probes), else its only one. */
   addressText?: string;
   address?: Cidr;
   defaultRoute: boolean;
@@ -78,3 +104,4 @@ export interface Path {
 export const DEFAULT_SYSTEMD = 252;
 export const DEFAULT_MTU = 1500;
 export const DEFAULT_MONITOR_INTERVAL = "100ms";
+export const DEFAULT_WIREGUARD_PORT = 51820;

@@ -13,6 +13,7 @@ export interface NetworkFragment {
   from: string;
   tunnels?: string[];
   routes?: RoutePlan[];
+  dhcpRouteTable?: number;
   ignoreCarrierLoss?: true;
   teql?: NetworkPlan["teql"];
 }
@@ -160,6 +161,7 @@ function merge(host: string, owner: NetworkPlan | undefined, name: string, f: Ne
   if (owner === undefined) throw new InternalError(`${host}: ${f.from} adds to the network of ${name}, which no planner owns`);
   if (f.tunnels) owner.tunnels.push(...f.tunnels);
   if (f.routes) owner.routes.push(...f.routes);
+  if (f.dhcpRouteTable !== undefined) owner.dhcpRouteTable = f.dhcpRouteTable;
   if (f.ignoreCarrierLoss) owner.ignoreCarrierLoss = true;
   if (f.teql) {
     if (owner.teql !== undefined) throw new InternalError(`${host}: ${name} would feed two equalizers`);
@@ -176,6 +178,7 @@ export function blankNetwork(name: string, description: string, virtual: boolean
     requiredForOnline: virtual ? false : undefined,
     addresses: [],
     tunnels: [],
+    policyRules: [],
     primarySlave: false,
     // It carries the addresses the inventory gives it, nothing more: no fe80::
     // address, no address or route from a router advertisement.

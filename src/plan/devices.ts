@@ -3,10 +3,10 @@
 import type { DocPath } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
-import { ifbName, teqlBundles, tunnelName } from "./names.js";
+import { ifbName, teqlBundles, tunnelName, wireguardLinkName } from "./names.js";
 import { planShaping } from "./shaping.js";
 
-export type DeviceKind = "bond" | "bridge" | "gretap" | "dummy" | "ifb" | "teql";
+export type DeviceKind = "bond" | "bridge" | "gretap" | "dummy" | "ifb" | "teql" | "wireguard";
 
 export interface CreatedDevice {
   name: string;
@@ -22,6 +22,15 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
   for (const lo of h?.loopbacks ?? []) devices.push({ name: lo.name, kind: "dummy", origin: ["hosts", host, "loopbacks", lo.name], named: true });
   for (const bundle of lookup(inventory).bundlesOf(host)) {
     const end = bundle.ends.findIndex((e) => e.host === host);
+    if (end >= 0 && bundle.transport === "wireguard") {
+      const links = new Set<string>();
+      for (const path of bundle.paths) {
+        const name = wireguardLinkName(bundle, path);
+        const origin = path.name === undefined ? ["bundles", bundle.name] : ["bundles", bundle.name, "paths", path.index, "name"];
+        if (!links.has(name)) devices.push({ name, kind: "wireguard", origin, named: false });
+        links.add(name);
+      }
+    }
     if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
     const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";
     devices.push({ name: bundle.name, kind, origin: ["bundles", bundle.name], named: true });

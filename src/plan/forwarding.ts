@@ -17,11 +17,17 @@
 //   sysctl.d value holds whatever networkd runs.
 // What forwards is then limited by nftables where the inventory says what may
 // pass (a masquerading exit's forward policy, nat.ts), not by a per-link switch.
+import { familiesOf } from "../inventory/ends.js";
 import type { End } from "../inventory/types.js";
+import type { Family } from "../net/address.js";
 import type { HostBuilder } from "./builder.js";
 
-/** The end that carries the default route routes its LAN into the bundle. */
-export function forwardForDefaultRoute(b: HostBuilder, end: End, bundle: string): void {
-  if (!end.defaultRoute || end.address === undefined) return;
-  b.forward(end.address.ip.family, `${bundle} carries this host's default route for the LAN behind it`);
+/**
+ * The end that carries the default route routes its LAN into the bundle, in
+ * every family it has a default route in: its addresses' (dual stack: both),
+ * or for ecmp, which has no address, its next hops'.
+ */
+export function forwardForDefaultRoute(b: HostBuilder, end: End, bundle: string, families: Family[] = familiesOf(end)): void {
+  if (!end.defaultRoute) return;
+  for (const family of families) b.forward(family, `${bundle} carries this host's default route for the LAN behind it`);
 }

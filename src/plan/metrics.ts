@@ -18,6 +18,7 @@ import { ifbName, pathLabel } from "./names.js";
 import { planShaping } from "./shaping.js";
 import { TC } from "./tc.js";
 import type { TunnelBundle } from "./tunnels.js";
+import { endsOf, type WireguardBundle } from "./wireguard.js";
 
 /** Debian's prometheus-node-exporter reads *.prom here (its textfile collector's default). */
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
@@ -31,7 +32,7 @@ const INTERVAL_SECONDS = 5;
  */
 const probeArgv = (uplink: string) => [PING, "-n", "-q", "-I", uplink, "-c", "5", "-i", "0.2", "-W", "1", "-w", "2"];
 
-export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: ReadonlyMap<string, TunnelBundle>): void {
+export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: ReadonlyMap<string, TunnelBundle>, wireguard: ReadonlyMap<string, WireguardBundle>): void {
   const host = b.host;
   const index = lookup(inventory);
   const plan: MetricsPlan = { file: `${TEXTFILE_DIR}/netgen.prom`, intervalSeconds: INTERVAL_SECONDS, tc: TC, probes: [], bonds: [], qdiscs: [] };
@@ -42,12 +43,18 @@ export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: Reado
       const slaves: { device: string; path: string }[] = [];
       for (const t of tb.tunnels) {
         const mine = t.ends[0].host === host ? t.ends[0] : t.ends[1];
-        plan.probes.push({ id: stateId(bundle.name, t.label), bundle: bundle.name, path: t.label, uplink: mine.uplink.name, argv: probeArgv(mine.uplink.name), target: mine.remote });
+        // Over wireguard the far end's link address is reached through the path's WireGuard link.
+        plan.probes.push({ id: stateId(bundle.name, t.label), bundle: bundle.name, path: t.label, uplink: mine.uplink.name, argv: probeArgv(mine.underlay), target: mine.remote });
         slaves.push({ device: t.name, path: t.label });
       }
       // The bridge end of a failover bundle has no active path of its own: it answers where the bond sends.
       const isBond = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === endIndex;
       if (isBond) plan.bonds.push({ id: stateId(bundle.name), bundle: bundle.name, bond: bundle.name, activeBackup: bundle.strategy === "failover", slaves });
+    } else if (wireguard.has(bundle.name)) {
+      for (const link of wireguard.get(bundle.name)!.links) {
+        const { mine, peer } = endsOf(link, host);
+        plan.probes.push({ id: stateId(bundle.name, link.label), bundle: bundle.name, path: link.label, uplink: mine.uplink.name, argv: probeArgv(link.device), target: peer.ip });
+      }
     } else {
       // ecmp and teql: no tunnel; the path is the pair of uplinks itself.
       const peer = bundle.ends[1 - endIndex]!;

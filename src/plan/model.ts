@@ -17,7 +17,7 @@ export interface HostPlan {
   sysctls: { key: string; value: string; why: string }[];
 }
 
-export type NetDevKind = "bond" | "bridge" | "gretap" | "ip6gretap" | "dummy" | "ifb";
+export type NetDevKind = "bond" | "bridge" | "gretap" | "ip6gretap" | "dummy" | "ifb" | "wireguard";
 
 export interface NetDevPlan {
   name: string;
@@ -27,7 +27,26 @@ export interface NetDevPlan {
   mtu?: number;
   bond?: BondPlan;
   bridge?: { stp: boolean };
-  tunnel?: { local: string; remote: string; key?: number };
+  /** encapsulationLimit (ip6gretap): "none" leaves out the 8-byte option header the kernel adds by default. */
+  tunnel?: { local: string; remote: string; key?: number; encapsulationLimit?: "none" };
+  wireguard?: WireguardPlan;
+}
+
+/** A WireGuard link: one peer, the far end of its path. */
+export interface WireguardPlan {
+  /** On the host, named after the public key (wireguard/keys.ts): never in the rendered tree. */
+  privateKeyFile: string;
+  /** The listening end only; the dialing end takes a random port. */
+  listenPort?: number;
+  /** Marks the link's own UDP packets: the uplink's routing policy rule sends them out by it. */
+  firewallMark: number;
+  peer: {
+    publicKey: string;
+    allowedIps: string[];
+    /** The dialing end only: where the listener is reached. */
+    endpoint?: string;
+    keepaliveSeconds?: number;
+  };
 }
 
 export interface BondPlan {
@@ -51,6 +70,10 @@ export interface NetworkPlan {
   /** DHCP route metric, when dhcp. */
   dhcpRouteMetric?: number;
   tunnels: string[];
+  /** [RoutingPolicyRule]s: packets marked by a WireGuard link look up the uplink's own table. */
+  policyRules: { why: string; firewallMark: number; table: number; priority: number; family: "ipv4" | "ipv6" | "both" }[];
+  /** [DHCPv4] RouteTable=: the lease's routes go to the uplink's own table, not main. */
+  dhcpRouteTable?: number;
   bond?: string;
   bridge?: string;
   primarySlave: boolean;
@@ -65,6 +88,10 @@ export interface NetworkPlan {
 
 export interface RoutePlan {
   why: string;
+  /** A routing table other than main. */
+  table?: number;
+  /** unreachable: packets that match fail instead of falling through to the next rule. */
+  type?: "unreachable";
   /** Absent: the default route. */
   destination?: string;
   gateway?: string;

@@ -2,7 +2,9 @@
 //
 // gretap carries Ethernet frames: outer IP header + 4-byte GRE header + the
 // inner 14-byte Ethernet header (no FCS is carried). 1500 - 20 - 4 - 14 = 1462,
-// as measured in the first write-up; a GRE key adds 4 bytes.
+// as measured in the first write-up; a GRE key adds 4 bytes. Over IPv6,
+// 1500 - 40 - 4 - 14 = 1442 holds because the tunnels carry no encapsulation
+// limit option (tunnel-bundles.ts; the kernel's default would take 8 more).
 import type { Family } from "../net/address.js";
 
 const OUTER_IP: Record<Family, number> = { 4: 20, 6: 40 };

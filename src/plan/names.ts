@@ -90,3 +90,15 @@ function base36(text: string, length: number): string {
 function hex(text: string, bytes: number): string {
   return sha256(text).toString("hex").slice(0, bytes * 2);
 }
+
+/**
+ * The WireGuard link under a bond's gretap (failover, balance-rr): `wg` and a
+ * hash of the bundle and the path's identity, since the gretap keeps the
+ * path's readable name (the bond's slaves are what an operator reads in
+ * /proc/net/bonding). ecmp and teql use the link itself as the path's device:
+ * it gets the tunnel name.
+ */
+export function wireguardLinkName(bundle: Bundle, path: Path): string {
+  if (bundle.strategy === "ecmp" || bundle.strategy === "teql") return tunnelName(bundle.name, path);
+  return `wg${base36(`netgen-wg/${bundle.name}/${pathIdentity(path)}`, 6)}`;
+}

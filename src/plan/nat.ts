@@ -19,13 +19,14 @@ import type { Bundle, Host, Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
 import type { NatPlan } from "./model.js";
 import { teqlDevice } from "./names.js";
+import type { WireguardBundle } from "./wireguard.js";
 
-export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void {
+export function planNat(b: HostBuilder, inventory: Inventory, host: Host, wireguard: ReadonlyMap<string, WireguardBundle>): void {
   const uplinks = host.uplinks.filter((u) => u.masquerade);
   if (uplinks.length === 0) return;
   const bundles = lookup(inventory)
     .bundlesOf(host.name)
-    .map((x) => bundleDevices(inventory, host.name, x))
+    .map((x) => bundleDevices(inventory, host.name, x, wireguard.get(x.name)))
     .sort((x, y) => (x.sends[0]! < y.sends[0]! ? -1 : x.sends[0]! > y.sends[0]! ? 1 : 0));
   const from = [...new Set(bundles.flatMap((x) => x.receives))].sort();
   const rules = uplinks.map((u) => ({ from, to: u.name }));
@@ -46,10 +47,11 @@ export function planNat(b: HostBuilder, inventory: Inventory, host: Host): void 
  * The devices a bundle's traffic arrives on at this host, and those it is sent
  * by. A bond or bridge is both. A teql device only sends: what the far end sends
  * arrives on the members (teql.ts sets rp_filter for that). An ecmp bundle has
- * no device: its next hops and its arrivals are the path uplinks.
+ * no device: its next hops and its arrivals are the path uplinks. Over
+ * wireguard, the paths' WireGuard links take the uplinks' place.
  */
-function bundleDevices(inventory: Inventory, host: string, bundle: Bundle): { bundle: Bundle; receives: string[]; sends: string[] } {
-  const members = bundle.paths.map((p) => p.uplinks.get(host)!).sort();
+function bundleDevices(inventory: Inventory, host: string, bundle: Bundle, wireguard?: WireguardBundle): { bundle: Bundle; receives: string[]; sends: string[] } {
+  const members = (wireguard ? wireguard.links.map((l) => l.device) : bundle.paths.map((p) => p.uplinks.get(host)!)).sort();
   if (bundle.strategy === "teql") return { bundle, receives: members, sends: [teqlDevice(inventory, host, bundle.name)] };
   if (bundle.strategy === "ecmp") return { bundle, receives: members, sends: members };
   return { bundle, receives: [bundle.name], sends: [bundle.name] };

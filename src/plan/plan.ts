@@ -11,24 +11,30 @@ import { planShapers } from "./shapers.js";
 import { planTeql } from "./teql.js";
 import { planTunnelBundle } from "./tunnel-bundles.js";
 import { planTunnels } from "./tunnels.js";
+import { planWireguardLinks } from "./wireguard.js";
+import { planUplinkTables, planWireguardEnd } from "./wireguard-ends.js";
 import { planLoopbacks, planUplinks } from "./uplinks.js";
 
 export function planInventory(inventory: Inventory, only?: ReadonlySet<string>): HostPlan[] {
-  const tunnels = planTunnels(inventory);
+  const wireguard = planWireguardLinks(inventory);
+  const tunnels = planTunnels(inventory, wireguard);
   return inventory.hosts
     .filter((h) => only === undefined || only.has(h.name))
     .map((host) => {
       const b = new HostBuilder(host.name, inventory.file, host.systemd);
       planUplinks(b, host);
       planLoopbacks(b, host);
+      planUplinkTables(b, host, wireguard);
       for (const bundle of lookup(inventory).bundlesOf(host.name)) {
-        if (bundle.strategy === "ecmp") planEcmp(b, inventory, bundle);
-        else if (bundle.strategy === "teql") planTeql(b, inventory, bundle);
+        const links = wireguard.get(bundle.name);
+        if (links) planWireguardEnd(b, inventory, links);
+        if (bundle.strategy === "ecmp") planEcmp(b, inventory, bundle, links);
+        else if (bundle.strategy === "teql") planTeql(b, inventory, bundle, links);
         else planTunnelBundle(b, tunnels.get(bundle.name)!);
       }
       planShapers(b, inventory);
-      planNat(b, inventory, host);
-      planMetrics(b, inventory, tunnels);
+      planNat(b, inventory, host, wireguard);
+      planMetrics(b, inventory, tunnels, wireguard);
       return b.finish();
     });
 }

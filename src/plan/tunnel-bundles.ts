@@ -56,8 +56,8 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   }
 
   const aggregate = b.own(blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));
-  aggregate.addresses.push(end.addressText!);
-  if (end.address!.ip.family === 6) {
+  aggregate.addresses.push(...end.addresses.map((a) => a.text));
+  if (end.addresses.some((a) => a.cidr?.ip.family === 6)) {
     // IPv6 neighbour discovery needs the bundle's link-local address.
     aggregate.linkLocalAddressing = undefined;
     aggregate.ipv6AcceptRA = undefined;
@@ -67,18 +67,24 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   aggregate.configureWithoutCarrier = true;
   aggregate.ignoreCarrierLoss = true;
   forwardForDefaultRoute(b, end, bundle.name); // and on a NAT host: nat.ts
-  aggregate.routes.push(...routesVia(end, peer.address!.ip.text, bundle.name));
+  aggregate.routes.push(...routesVia(end, peer, bundle.name));
   clampNarrowBundle(b, bundle.name, mtu, tunnels.map((t) => (t.ends[0].host === host ? t.ends[0] : t.ends[1]).uplink.mtu));
 
   for (const t of tunnels) {
     const mine = t.ends[0].host === host ? t.ends[0] : t.ends[1];
+    const over = mine.underlay === mine.uplink.name ? mine.uplink.name : `${mine.uplink.name} (WireGuard link ${mine.underlay})`;
     b.addNetdev({
       name: t.name,
       kind: family === 4 ? "gretap" : "ip6gretap",
-      description: `path ${t.label} of ${bundle.name}: ${mine.uplink.name} to ${peer.host}`,
+      description: `path ${t.label} of ${bundle.name}: ${over} to ${peer.host}`,
       mac: macAddress(host, t.name),
       mtu,
-      tunnel: { local: mine.local, remote: mine.remote, key: t.key },
+      // Over IPv6 the kernel adds a tunnel encapsulation limit option (RFC 2473)
+      // by default: 8 more bytes per packet (an MTU of 1434, not mtu.ts's 1442,
+      // measured in test/ip6gre-mtu.test.ts), and a destination-options header
+      // that many IPv6 paths drop (RFC 7872). Left out: nested tunnels are not
+      // what netgen builds.
+      tunnel: { local: mine.local, remote: mine.remote, key: t.key, ...(family === 6 ? { encapsulationLimit: "none" as const } : {}) },
     });
     const slave = b.own(blankNetwork(t.name, `path ${t.label} of ${bundle.name}`, true));
     if (isBond) slave.bond = bundle.name;
@@ -86,9 +92,10 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
     slave.primarySlave = isBond && t.primary;
     // Bound to its uplink: the outer packets leave by this path's uplink even
     // when every tunnel goes to the same far address.
-    b.contribute(mine.uplink.name, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
+    b.contribute(mine.underlay, { from: `bundle ${bundle.name}`, tunnels: [t.name] });
     // The far end's outer address is the only source this tunnel accepts GRE from (firewall.ts).
     b.acceptGre(t.name, mine.local, mine.remote);
-    b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
+    // Over wireguard, wireguard-ends.ts sets it on the uplink, and the gretap's far end is on its link's own subnet.
+    if (mine.underlay === mine.uplink.name) b.sysctl(`net/ipv4/conf/${mine.uplink.name}/rp_filter`, "2", `tunnel packets of ${bundle.name} arrive on ${mine.uplink.name} while the far end is routed through the bundle: loose reverse-path filter`);
   }
 }

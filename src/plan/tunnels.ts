@@ -7,10 +7,13 @@ import type { Bundle, Inventory, Uplink } from "../inventory/types.js";
 import { lookup } from "../inventory/lookup.js";
 import { tunnelMtu } from "./mtu.js";
 import { pathIdentity, pathLabel, tunnelName } from "./names.js";
+import type { WireguardBundle } from "./wireguard.js";
 
 export interface TunnelEnd {
   host: string;
   uplink: Uplink;
+  /** The device the tunnel is bound to (Tunnel=): the uplink, or the path's WireGuard link. */
+  underlay: string;
   local: string;
   remote: string;
 }
@@ -39,21 +42,50 @@ export interface TunnelBundle {
   mtu: number;
 }
 
-/** Requires a valid inventory (all references resolve, tunnel uplinks have addresses). */
-export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
+/**
+ * Requires a valid inventory (all references resolve, gre uplinks have
+ * addresses). A wireguard bundle's gretaps run over its WireGuard links, from
+ * link address to link address.
+ */
+export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string, WireguardBundle>): Map<string, TunnelBundle> {
   const uplinkOf = (host: string, name: string): Uplink | undefined => lookup(inventory).uplink(host, name);
   const drafts: Tunnel[] = [];
+  const underlayMtu = new Map<Tunnel, number>();
   for (const bundle of inventory.bundles) {
     if (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr") continue;
     const hasPrimary = bundle.paths.some((p) => p.primary);
+    const primaryOf = (index: number, primary: boolean) => bundle.strategy === "failover" && (hasPrimary ? primary : index === 0);
+    if (bundle.transport === "wireguard") {
+      for (const link of wireguard.get(bundle.name)?.links ?? []) {
+        const [a, b] = link.ends;
+        const t: Tunnel = {
+          bundle: bundle.name,
+          path: link.path.index,
+          name: tunnelName(bundle.name, link.path),
+          label: link.label,
+          identity: link.identity,
+          family: link.family,
+          primary: primaryOf(link.path.index, link.path.primary),
+          ends: [
+            { host: a.host, uplink: a.uplink, underlay: link.device, local: a.ip, remote: b.ip },
+            { host: b.host, uplink: b.uplink, underlay: link.device, local: b.ip, remote: a.ip },
+          ],
+          mtu: 0,
+        };
+        drafts.push(t);
+        underlayMtu.set(t, link.mtu);
+      }
+      continue;
+    }
     for (const path of bundle.paths) {
       const [a, b] = bundle.ends.map((e) => uplinkOf(e.host, path.uplinks.get(e.host) ?? ""));
       if (!a?.address || !b?.address) continue;
       const ends: [TunnelEnd, TunnelEnd] = [
-        { host: a.host, uplink: a, local: a.address.ip.text, remote: b.address.ip.text },
-        { host: b.host, uplink: b, local: b.address.ip.text, remote: a.address.ip.text },
+        // public: (1:1 NAT) is where the far end sends; the local end still binds its own address.
+        { host: a.host, uplink: a, underlay: a.name, local: a.address.ip.text, remote: (b.public ?? b.address.ip).text },
+        { host: b.host, uplink: b, underlay: b.name, local: b.address.ip.text, remote: (a.public ?? a.address.ip).text },
       ];
-      const primary = bundle.strategy === "failover" && (hasPrimary ? path.primary : path.index === 0);
+      const primary = primaryOf(path.index, path.primary);
       drafts.push({
         bundle: bundle.name,
         path: path.index,
@@ -74,7 +106,8 @@ export function planTunnels(inventory: Inventory): Map<string, TunnelBundle> {
   for (const bundle of inventory.bundles) {
     const tunnels = byBundle.get(bundle.name);
     if (tunnels === undefined) continue;
-    const mtu = Math.min(...tunnels.map((t) => tunnelMtu(Math.min(t.ends[0].uplink.mtu, t.ends[1].uplink.mtu), t.family, t.key !== undefined)));
+    const under = (t: Tunnel) => underlayMtu.get(t) ?? Math.min(t.ends[0].uplink.mtu, t.ends[1].uplink.mtu);
+    const mtu = Math.min(...tunnels.map((t) => tunnelMtu(under(t), t.family, t.key !== undefined)));
     for (const t of tunnels) t.mtu = mtu;
     result.set(bundle.name, { bundle, tunnels, mtu });
   }

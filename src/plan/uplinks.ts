@@ -6,7 +6,9 @@ import { blankNetwork, type HostBuilder } from "./builder.js";
 export const UPLINK_METRIC_BASE = 1024;
 
 export function planUplinks(b: HostBuilder, host: Host): void {
-  const staticUplinks = host.uplinks.filter((u) => !u.dhcp).length;
+  // An uplink that may lack carrier or a lease at boot: a DHCP line, or one behind NAT (an LTE modem).
+  const mayBeAbsent = (u: Host["uplinks"][number]) => u.dhcp || u.nat;
+  const steadyUplinks = host.uplinks.filter((u) => !mayBeAbsent(u)).length;
   for (const u of host.uplinks) {
     const network = b.own(blankNetwork(u.name, `uplink ${u.name}`, false));
     const metric = UPLINK_METRIC_BASE + u.order;
@@ -15,14 +17,14 @@ export function planUplinks(b: HostBuilder, host: Host): void {
       // dhcp: true in the inventory is DHCPv4; IPv6 comes from router advertisements.
       network.dhcp = "ipv4";
       network.dhcpRouteMetric = metric;
-      // A DHCP uplink (an LTE modem, a DSL line) may have no carrier or no lease
-      // at boot: systemd-networkd-wait-online would hold network-online.target for
-      // its whole timeout (120 s). Not required, as long as a static uplink still
-      // is: with no link required at all, wait-online waits for its timeout every
-      // boot (systemd issues #29388, #31186), so a host with DHCP uplinks only
-      // keeps them required (wait-online then returns once they are all up).
-      if (staticUplinks > 0) network.requiredForOnline = false;
     }
+    // A DHCP or NATed uplink (an LTE modem, a DSL line) may have no carrier or
+    // no lease at boot: systemd-networkd-wait-online would hold
+    // network-online.target for its whole timeout (120 s). Not required, as long
+    // as a steady uplink still is: with no link required at all, wait-online
+    // waits for its timeout every boot (systemd issues #29388, #31186), so a
+    // host with such uplinks only keeps them required.
+    if (mayBeAbsent(u) && steadyUplinks > 0) network.requiredForOnline = false;
     if (u.gatewayText) {
       // Every uplink keeps a default route of its own, each with its own metric:
       // tunnels bound to an uplink (Tunnel=) look up their far end on it.

@@ -47,6 +47,22 @@ const DIRECTIVES: Record<string, Span> = {
   "Tunnel.Local": ALWAYS,
   "Tunnel.Remote": ALWAYS,
   "Tunnel.Key": ALWAYS,
+  "Tunnel.EncapsulationLimit": ALWAYS,
+  // WireGuard and policy routing: all older than systemd 249, the oldest netgen targets.
+  "WireGuard.PrivateKeyFile": ALWAYS,
+  "WireGuard.ListenPort": ALWAYS,
+  "WireGuard.FirewallMark": ALWAYS,
+  "WireGuardPeer.PublicKey": ALWAYS,
+  "WireGuardPeer.AllowedIPs": ALWAYS,
+  "WireGuardPeer.Endpoint": ALWAYS,
+  "WireGuardPeer.PersistentKeepalive": ALWAYS,
+  "RoutingPolicyRule.FirewallMark": ALWAYS,
+  "RoutingPolicyRule.Table": ALWAYS,
+  "RoutingPolicyRule.Priority": ALWAYS,
+  "RoutingPolicyRule.Family": ALWAYS,
+  "DHCPv4.RouteTable": ALWAYS,
+  "Route.Type": ALWAYS,
+  "Route.Table": ALWAYS,
 };
 
 export function knownDirectives(version: number): string[] {

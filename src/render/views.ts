@@ -35,7 +35,20 @@ export function netdevView(d: NetDevPlan, head: string) {
         }
       : null,
     bridge: d.bridge ? { stp: yesNo(d.bridge.stp) } : null,
-    tunnel: d.tunnel ? { local: d.tunnel.local, remote: d.tunnel.remote, key: d.tunnel.key === undefined ? null : String(d.tunnel.key) } : null,
+    tunnel: d.tunnel
+      ? { local: d.tunnel.local, remote: d.tunnel.remote, key: d.tunnel.key === undefined ? null : String(d.tunnel.key), encapsulationLimit: d.tunnel.encapsulationLimit ?? null }
+      : null,
+    wireguard: d.wireguard
+      ? {
+          privateKeyFile: d.wireguard.privateKeyFile,
+          listenPort: d.wireguard.listenPort === undefined ? null : String(d.wireguard.listenPort),
+          firewallMark: String(d.wireguard.firewallMark),
+          publicKey: d.wireguard.peer.publicKey,
+          allowedIps: d.wireguard.peer.allowedIps.join(" "),
+          endpoint: d.wireguard.peer.endpoint ?? null,
+          keepalive: d.wireguard.peer.keepaliveSeconds === undefined ? null : String(d.wireguard.peer.keepaliveSeconds),
+        }
+      : null,
   };
 }
 
@@ -56,9 +69,13 @@ export function networkView(n: NetworkPlan, head: string) {
     bridge: n.bridge ?? null,
     tunnels: n.tunnels,
     dhcpRouteMetric: n.dhcpRouteMetric === undefined ? null : String(n.dhcpRouteMetric),
+    dhcpRouteTable: n.dhcpRouteTable === undefined ? null : String(n.dhcpRouteTable),
+    policyRules: n.policyRules.map((r) => ({ why: r.why, firewallMark: String(r.firewallMark), table: String(r.table), priority: String(r.priority), family: r.family })),
     teql: n.teql ? { parent: n.teql.parent, id: String(n.teql.id) } : null,
     routes: n.routes.map((r) => ({
       why: r.why,
+      type: r.type ?? null,
+      table: r.table === undefined ? null : String(r.table),
       destination: r.destination ?? null,
       gateway: r.gateway ?? null,
       metric: r.metric === undefined ? null : String(r.metric),

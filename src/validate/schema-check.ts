@@ -5,7 +5,8 @@ import { inventorySchema } from "../inventory/schema.js";
 import type { DocPath, Problem } from "../errors.js";
 import { closest } from "./suggest.js";
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTuples: false });
+// Union types: a bundle end's address is a string or a list (dual stack).
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTuples: false, allowUnionTypes: true });
 const check = ajv.compile(inventorySchema);
 
 export function schemaProblems(data: unknown): Problem[] {
@@ -78,6 +79,8 @@ function toProblem(e: ErrorObject): Problem[] {
     case "minProperties":
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
     case "maxItems":
+      // A short list is a shape (an end's one IPv4 and one IPv6 address), not a size to split.
+      if (Number(e.params.limit) <= 2) return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}`, hint: "split it: more bundles, or more inventories" }];
     case "uniqueItems": {
       const later = Math.max(Number(e.params.i), Number(e.params.j));
@@ -110,6 +113,7 @@ function sizeMessage(e: ErrorObject): string {
 }
 
 function article(type: string): string {
+  if (type.includes(",")) return type.split(",").map(article).join(" or ");
   return type === "object" ? "a mapping" : type === "array" ? "a list" : type === "integer" ? "an integer" : `a ${type}`;
 }
 

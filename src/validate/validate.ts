@@ -13,6 +13,7 @@ import { ruleContext } from "./rules/context.js";
 import { deviceRules } from "./rules/devices.js";
 import { hostRules } from "./rules/hosts.js";
 import { pathNameRules } from "./rules/path-names.js";
+import { wireguardRules } from "./rules/wireguard.js";
 import { schemaProblems } from "./schema-check.js";
 
 /** File names reach the header of every generated file: keep them plain. */
@@ -40,7 +41,7 @@ export function validateLoaded(loaded: LoadedInventory, options: WarningOptions 
   }
   const inventory = readInventory(basename(loaded.file), loaded.data);
   const ctx = ruleContext(inventory);
-  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...addressRules(ctx), ...boundRules(ctx));
+  problems.push(...hostRules(ctx), ...bundleRules(ctx), ...pathNameRules(ctx), ...addressRules(ctx), ...boundRules(ctx), ...wireguardRules(ctx));
   // The devices and MTUs to check are what planning code derives, and planning
   // needs every reference resolved: they are checked on an inventory that has
   // passed everything above, never on one that has not.

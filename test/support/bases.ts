@@ -45,3 +45,26 @@ bundles:
       - { a: e0, b: e1 }
       - { a: e2, b: e3 }
 `;
+
+/** The contract's wireguard example: an LTE uplink behind CGNAT, an exit behind 1:1 NAT. */
+export const WIREGUARD = `netgen: 1
+hosts:
+  venue:
+    uplinks:
+      fiber0: { address: 172.20.2.10/24, gateway: 172.20.2.1 }
+      lte0: { dhcp: true, nat: true }
+  exit:
+    uplinks:
+      pub0: { address: 10.0.5.4/24, gateway: 10.0.5.1, public: 203.0.113.5 }
+bundles:
+  s7:
+    strategy: failover
+    transport: wireguard
+    link_subnet: 10.99.7.0/28
+    ends:
+      venue: { address: 10.77.0.1/29, default_route: true }
+      exit: { address: 10.77.0.2/29 }
+    paths:
+      - { name: fiber, venue: fiber0, exit: pub0, primary: true }
+      - { name: lte, venue: lte0, exit: pub0 }
+`;

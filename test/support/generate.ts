@@ -1,6 +1,14 @@
 // Random valid inventories from a seed: hosts, uplinks, addresses, bundles of
-// every strategy (with hubs, GRE-key twins and IPv6 underlays), shaping,
-// loopbacks, NAT, systemd versions. Same seed, same inventory.
+// every strategy (with hubs, GRE-key twins and IPv6 underlays), the wireguard
+// transport (with DHCP and NATed dialing ends, 1:1 NAT listeners), dual-stack
+// ends, shaping, loopbacks, NAT, systemd versions. Same seed, same inventory.
+import { createHash } from "node:crypto";
+import type { Inventory } from "../../src/inventory/types.js";
+
+/** A well-formed WireGuard public key per host (render needs one for every wireguard end). */
+export function fakeKeys(inventory: Inventory): void {
+  for (const h of inventory.hosts) inventory.publicKeys.set(h.name, createHash("sha256").update(`netgen-test-key/${h.name}`).digest("base64"));
+}
 
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -46,10 +54,11 @@ export function randomInventory(seed: number): string {
     hasDeviceBundle: false,
     defaultRoute: false,
   }));
-  const uplink = (host: (typeof hosts)[number], body: string) => {
+  const uplink = (host: (typeof hosts)[number], body: string, wide = false) => {
     const name = unique(() => `u${word("abcdefghijklmnopqrstuvwxyz0123456789_", 1, 6)}`);
     const shape = chance(0.3) ? `, shape: { ${chance(0.7) ? `egress: ${pick(RATES)}, ` : ""}ingress: ${pick(RATES)} }` : "";
-    const mtu = chance(0.2) ? `, mtu: ${pick([1280, 1492, 1500, 9000])}` : "";
+    // wide: a bundle carrying IPv6 needs 1280 bytes after encapsulation.
+    const mtu = chance(0.2) ? `, mtu: ${pick(wide ? [1492, 1500, 9000] : [1280, 1492, 1500, 9000])}` : "";
     host.uplinks.push(`      ${name}: { ${body}${shape}${mtu} }`);
     return name;
   };
@@ -61,15 +70,24 @@ export function randomInventory(seed: number): string {
     const strategy = pick(STRATEGIES);
     const name = unique(() => `b${word("abcdefghijklmnopqrstuvwxyz0123456789-", 0, 8).replace(/-$/, "")}`);
     const paths = 2 + Math.floor(rnd() * 3);
-    const lines = [`  ${name}:`, `    strategy: ${strategy}`, "    ends:"];
+    const wireguard = chance(0.3);
+    const lines = [`  ${name}:`, `    strategy: ${strategy}`];
+    // Its own link subnet and ports: two bundles never listen on one port of a host.
+    if (wireguard) lines.push("    transport: wireguard", `    link_subnet: ${v4net().join(".")}.0/24`, `    port: ${20000 + 16 * k}`);
+    lines.push("    ends:");
     const pathLines: string[] = [];
     if (strategy === "failover" || strategy === "balance-rr") {
       const ipv6 = chance(0.15);
-      const hub = chance(0.4) ? uplink(b, ipv6 ? `address: "2001:db8:${++v6}::1/64"` : `address: ${v4net().join(".")}.1/24`) : undefined;
+      // Dual stack: one IPv4 and one IPv6 address per end, IPv6 routes through the IPv6 one.
+      const dual = chance(0.25) ? ++v6 : undefined;
+      const wide = dual !== undefined;
+      const hub = chance(0.4) ? uplink(b, ipv6 ? `address: "2001:db8:${++v6}::1/64"` : `address: ${v4net().join(".")}.1/24${wireguard && chance(0.5) ? `, public: 203.0.113.${1 + (subnet % 250)}` : ""}`, wide) : undefined;
       for (let p = 0; p < paths; p++) {
         const [x, y, z] = v4net();
-        const ua = uplink(a, ipv6 ? `address: "2001:db8:${++v6}::2/64", gateway: "2001:db8:${v6}::1"` : `address: ${x}.${y}.${z}.2/24, gateway: ${x}.${y}.${z}.1`);
-        const ub = hub ?? uplink(b, ipv6 ? `address: "2001:db8:${++v6}::3/64"` : `address: ${x}.${y}.${z}.3/24`);
+        // Over wireguard the dialing end may take its address from DHCP behind NAT (an LTE modem).
+        const dialer = wireguard && chance(0.4) ? `dhcp: true${chance(0.5) ? ", nat: true" : ""}` : undefined;
+        const ua = uplink(a, dialer ?? (ipv6 ? `address: "2001:db8:${++v6}::2/64", gateway: "2001:db8:${v6}::1"` : `address: ${x}.${y}.${z}.2/24, gateway: ${x}.${y}.${z}.1`), wide);
+        const ub = hub ?? uplink(b, ipv6 ? `address: "2001:db8:${++v6}::3/64"` : `address: ${x}.${y}.${z}.3/24`, wide);
         // Some paths named (their devices are <bundle>-<name>), the rest named by their uplinks.
         const room = Math.min(6, 14 - name.length);
         const pathName = chance(0.4) ? unique(() => `p${word("abcdefghijklmnopqrstuvwxyz0123456789", 0, room - 1)}`) : undefined;
@@ -78,7 +96,9 @@ export function randomInventory(seed: number): string {
       const [x, y, z] = v4net();
       const defaultRoute = !a.defaultRoute && chance(0.5);
       a.defaultRoute ||= defaultRoute;
-      lines.push(`      ${a.name}: { address: ${x}.${y}.${z}.1/24${defaultRoute ? ", default_route: true" : ""}${chance(0.5) ? `, routes: [${v4net().join(".")}.0/24]` : ""} }`, `      ${b.name}: { address: ${x}.${y}.${z}.2/24 }`);
+      const at = (k: number) => (dual === undefined ? `${x}.${y}.${z}.${k}/24` : `[${x}.${y}.${z}.${k}/24, "fd00:${dual}::${k}/64"]`);
+      const routes = [...(chance(0.5) ? [`${v4net().join(".")}.0/24`] : []), ...(dual !== undefined && chance(0.5) ? [`"2001:db8:ffff:${dual}::/64"`] : [])];
+      lines.push(`      ${a.name}: { address: ${at(1)}${defaultRoute ? ", default_route: true" : ""}${routes.length ? `, routes: [${routes.join(", ")}]` : ""} }`, `      ${b.name}: { address: ${at(2)} }`);
       a.hasDeviceBundle = b.hasDeviceBundle = true;
     } else {
       for (let p = 0; p < paths; p++) {

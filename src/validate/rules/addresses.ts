@@ -109,7 +109,7 @@ function sharedAddresses(ctx: RuleContext, host: Host): Problem[] {
   for (const u of host.uplinks) if (u.address) held.push({ ip: u.address.ip, path: ["hosts", host.name, "uplinks", u.name, "address"], what: `uplink ${u.name}` });
   for (const b of ctx.bundlesOf(host.name)) {
     const end = b.ends.find((e) => e.host === host.name);
-    if (end?.address) held.push({ ip: end.address.ip, path: ["bundles", b.name, "ends", host.name, "address"], what: `bundle ${b.name}` });
+    for (const a of end?.addresses ?? []) if (a.cidr) held.push({ ip: a.cidr.ip, path: ["bundles", b.name, "ends", host.name, "address"], what: `bundle ${b.name}` });
   }
   const problems: Problem[] = [];
   const seen = new Map<string, string>(held.map((h) => [`${h.ip.family}/${h.ip.value}`, h.what]));
@@ -130,7 +130,7 @@ function sharedAddresses(ctx: RuleContext, host: Host): Problem[] {
 }
 
 function endAddresses(bundle: Bundle): Problem[] {
-  return bundle.ends.flatMap((e) => interfaceAddress(e.address, ["bundles", bundle.name, "ends", e.host, "address"], `end ${e.host} of bundle ${bundle.name}`));
+  return bundle.ends.flatMap((e) => e.addresses.flatMap((a) => interfaceAddress(a.cidr, ["bundles", bundle.name, "ends", e.host, "address", ...(a.index === undefined ? [] : [a.index])], `end ${e.host} of bundle ${bundle.name}`)));
 }
 
 /** A path joins two machines: its two uplinks cannot hold one address, nor can a next hop be the host itself. */

@@ -5,6 +5,7 @@ import type { Problem } from "../../errors.js";
 import type { Bundle, End, Path } from "../../inventory/types.js";
 import { closest } from "../suggest.js";
 import { intervalMs } from "../../inventory/duration.js";
+import { addressIn, familiesOf } from "../../inventory/ends.js";
 import { hostAddress } from "./hosts.js";
 import { type RuleContext, usesTunnels } from "./context.js";
 
@@ -34,7 +35,10 @@ function ends(ctx: RuleContext, bundle: Bundle): Problem[] {
     } else if (end.addressText === undefined) {
       problems.push({ path, at: "key", message: `end ${end.host} of ${bundle.strategy} bundle ${bundle.name} has no address`, hint: "add address: with the bundle device's address, e.g. 10.42.42.100/24" });
     } else {
-      problems.push(...hostAddress(end.addressText, end.address, [...path, "address"], `end ${end.host} of bundle ${bundle.name}`));
+      for (const a of end.addresses) {
+        problems.push(...hostAddress(a.text, a.cidr, [...path, "address", ...(a.index === undefined ? [] : [a.index])], `end ${end.host} of bundle ${bundle.name}`));
+      }
+      problems.push(...dualStack(bundle, end, [...path, "address"]));
     }
     problems.push(...endRoutes(bundle, end, path));
     if (bundle.strategy === "ecmp" && end.routes.length === 0 && !end.defaultRoute) {
@@ -42,19 +46,28 @@ function ends(ctx: RuleContext, bundle: Bundle): Problem[] {
     }
   }
   const [a, b] = bundle.ends;
-  if (a?.address && b?.address) {
+  for (const family of [4, 6] as const) {
+    if (a === undefined || b === undefined) break;
+    const [x, y] = [addressIn(a, family), addressIn(b, family)];
     const path = [...at, b.host, "address"];
-    if (a.address.ip.value === b.address.ip.value && a.address.ip.family === b.address.ip.family) {
-      problems.push({ path, message: `both ends of ${bundle.name} have the address ${a.address.ip.text}`, hint: "give each end its own address in one subnet" });
-    } else if (!contains(a.address, b.address.ip) || a.address.prefix !== b.address.prefix) {
-      problems.push({ path, message: `${b.host}'s ${b.addressText} and ${a.host}'s ${a.addressText} are not in one subnet`, hint: `the two ends of a bundle share a subnet: e.g. an address in ${networkText(a.address)}` });
+    if (x && y) {
+      if (x.ip.value === y.ip.value) {
+        problems.push({ path, message: `both ends of ${bundle.name} have the address ${x.ip.text}`, hint: "give each end its own address in one subnet" });
+      } else if (!contains(x, y.ip) || x.prefix !== y.prefix) {
+        problems.push({ path, message: `${b.host}'s ${y.text} and ${a.host}'s ${x.text} are not in one subnet`, hint: `the two ends of a bundle share a subnet: e.g. an address in ${networkText(x)}` });
+      }
+    } else if ((x || y) && a.addresses.length > 0 && b.addresses.length > 0) {
+      const [has, lacks] = x ? [a, b] : [b, a];
+      problems.push({ path: [...at, lacks.host, "address"], message: `${has.host}'s end of ${bundle.name} has an IPv${family} address and ${lacks.host}'s has none`, hint: `give both ends an address in each family the bundle carries` });
     }
   }
   for (const end of bundle.ends) {
     const host = ctx.host(end.host);
-    const clash = end.address && host?.uplinks.find((u) => u.address && overlaps(u.address, end.address!));
-    if (clash && end.address && clash.address) {
-      problems.push({ path: [...at, end.host, "address"], message: `bundle address ${end.addressText} overlaps uplink ${clash.name}'s subnet ${networkText(clash.address)} on ${end.host}`, hint: "use a subnet of its own for the bundle" });
+    for (const address of end.addresses) {
+      const clash = address.cidr && host?.uplinks.find((u) => u.address && overlaps(u.address, address.cidr!));
+      if (clash && clash.address) {
+        problems.push({ path: [...at, end.host, "address"], message: `bundle address ${address.text} overlaps uplink ${clash.name}'s subnet ${networkText(clash.address)} on ${end.host}`, hint: "use a subnet of its own for the bundle" });
+      }
     }
   }
   if (bundle.strategy === "failover" && a?.defaultRoute && b?.defaultRoute) {
@@ -73,9 +86,9 @@ function endRoutes(bundle: Bundle, end: End, at: (string | number)[]): Problem[]
     if (hostBitsSet(route.cidr)) {
       return [{ path, message: `route ${route.text} has host bits set`, hint: `did you mean ${networkText(route.cidr)}?` }];
     }
-    const family = end.address?.ip.family;
-    if (family !== undefined && route.cidr.ip.family !== family) {
-      return [{ path, message: `route ${route.text} is IPv${route.cidr.ip.family}, but bundle ${bundle.name} carries IPv${family}`, hint: "route each family through a bundle addressed in it" }];
+    const families = familiesOf(end);
+    if (families.length > 0 && !families.includes(route.cidr.ip.family)) {
+      return [{ path, message: `route ${route.text} is IPv${route.cidr.ip.family}, but bundle ${bundle.name} carries IPv${families.join(" and IPv")}`, hint: `route each family through a bundle addressed in it: add an IPv${route.cidr.ip.family} address to both ends (address: [IPv4, IPv6])` }];
     }
     return [];
   });
@@ -111,7 +124,7 @@ function paths(ctx: RuleContext, bundle: Bundle): Problem[] {
     if (!complete) continue;
     problems.push(...pathAddressing(ctx, bundle, path, at));
     const pair = endHosts.map((h) => path.uplinks.get(h)).join(" <-> ");
-    if (usesTunnels(bundle)) {
+    if (usesTunnels(bundle) || bundle.transport === "wireguard") {
       if (seenPairs.has(pair)) problems.push({ path: at, message: `paths ${(seenPairs.get(pair) ?? 0) + 1} and ${path.index + 1} of ${bundle.name} both join ${pair}`, hint: "each path joins a different pair of uplinks" });
       seenPairs.set(pair, path.index);
     } else {
@@ -132,7 +145,15 @@ function pathAddressing(ctx: RuleContext, bundle: Bundle, path: Path, at: (strin
   const b = ctx.uplink(hostB, path.uplinks.get(hostB) ?? "");
   if (a === undefined || b === undefined) return [];
   const problems: Problem[] = [];
+  // Over wireguard one end may dial from anywhere: wireguard.ts checks that the other can be reached.
+  if (bundle.transport === "wireguard") return [];
   for (const u of [a, b]) {
+    if (u.nat) {
+      problems.push({ path: [...at, u.host], message: `uplink ${u.name} of ${u.host} is behind NAT (nat: true): nobody can reach it, and a gre ${usesTunnels(bundle) ? "tunnel" : "path"} of ${bundle.name} needs both ends reachable`, hint: "use transport: wireguard (this end then dials out), or carry this path over another uplink" });
+    }
+    if (u.publicText !== undefined && u.public === undefined) {
+      problems.push({ path: [...at, u.host], message: `uplink ${u.name} of ${u.host} is reached by the name ${u.publicText}, but a gre tunnel needs an address`, hint: "write the public address, or use transport: wireguard (it resolves names)" });
+    }
     if (!u.dhcp) continue;
     problems.push(
       usesTunnels(bundle)
@@ -189,7 +210,8 @@ function exclusiveUplinks(ctx: RuleContext): Problem[] {
     }
   }
   for (const [key, list] of users) {
-    const teql = list.find((x) => x.bundle.strategy === "teql");
+    // Over wireguard the members are the paths' WireGuard links, not the uplinks.
+    const teql = list.find((x) => x.bundle.strategy === "teql" && x.bundle.transport === "gre");
     if (teql === undefined || list.length < 2) continue;
     const [host, uplink] = key.split("/") as [string, string];
     const other = list.find((x) => x !== teql)!;
@@ -219,6 +241,23 @@ function routeConflicts(ctx: RuleContext): Problem[] {
         taken.set(`${end.host}|${d.key}`, bundle.name);
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * At most one address per family; a bond needs an IPv4 one: its ARP monitor
+ * (arp_ip_target) probes the far end with ARP, which IPv6 does not have, and
+ * an IPv6-only bond would never see a path come up.
+ */
+function dualStack(bundle: Bundle, end: End, at: (string | number)[]): Problem[] {
+  const problems: Problem[] = [];
+  const families = end.addresses.flatMap((a) => (a.cidr ? [a.cidr.ip.family] : []));
+  for (const family of [4, 6] as const) {
+    if (families.filter((f) => f === family).length > 1) problems.push({ path: at, message: `end ${end.host} of ${bundle.name} has two IPv${family} addresses`, hint: "an end holds at most one IPv4 and one IPv6 address" });
+  }
+  if (usesTunnels(bundle) && families.length === end.addresses.length && !families.includes(4)) {
+    problems.push({ path: at, message: `end ${end.host} of ${bundle.strategy} bundle ${bundle.name} has no IPv4 address, and the bond's ARP monitor probes the far end over IPv4 (ARP has no IPv6)`, hint: "add an IPv4 address beside the IPv6 one: address: [10.77.0.1/29, \"fd00:77::1/64\"]" });
   }
   return problems;
 }

@@ -5,6 +5,7 @@ import type { Problem } from "../../errors.js";
 import { createdDevices } from "../../plan/devices.js";
 import { MAX_IFNAME, RESERVED_IFNAME } from "../../plan/names.js";
 import { planTunnels } from "../../plan/tunnels.js";
+import { planWireguardLinks } from "../../plan/wireguard.js";
 import type { RuleContext } from "./context.js";
 
 export function deviceRules(ctx: RuleContext): Problem[] {
@@ -33,11 +34,17 @@ export function deviceRules(ctx: RuleContext): Problem[] {
       taken.set(device.name, what);
     }
   }
-  for (const { bundle, mtu } of planTunnels(ctx.inventory).values()) {
-    const ipv6 = bundle.ends.some((e) => e.address?.ip.family === 6);
+  const wireguard = planWireguardLinks(ctx.inventory);
+  for (const { bundle, mtu } of wireguard.values()) {
+    if (bundle.strategy !== "ecmp" && bundle.strategy !== "teql") continue;
+    const floor = bundle.linkSubnet?.ip.family === 6 || bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6)) ? 1280 : 576;
+    if (mtu < floor) problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after WireGuard encapsulation, below ${floor}`, hint: "raise the uplinks' mtu:" });
+  }
+  for (const { bundle, mtu } of planTunnels(ctx.inventory, wireguard).values()) {
+    const ipv6 = bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6));
     const floor = ipv6 ? 1280 : 576;
     if (mtu < floor) {
-      problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after gretap encapsulation, below ${floor}${ipv6 ? " (IPv6's minimum)" : ""}`, hint: "raise the uplinks' mtu:" });
+      problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after ${bundle.transport === "wireguard" ? "WireGuard and gretap" : "gretap"} encapsulation, below ${floor}${ipv6 ? " (IPv6's minimum)" : ""}`, hint: "raise the uplinks' mtu:" });
     }
   }
   return problems;

@@ -29,7 +29,7 @@ function duplicateNames(bundle: Bundle): Problem[] {
  * take an unnamed one's. Naming a path settles it.
  */
 function sharedTunnelNames(bundle: Bundle): Problem[] {
-  if (!usesTunnels(bundle)) return [];
+  if (!usesTunnels(bundle) && bundle.transport !== "wireguard") return [];
   const problems: Problem[] = [];
   const seen = new Map<string, Path>();
   for (const path of bundle.paths) {

@@ -1,0 +1,178 @@
+// A wireguard bundle pushed to two real hosts (systemd-nspawn, inside the lab
+// VM: this machine's kernel has no WireGuard): `netgen keys` makes each host's
+// key pair on the host, render and push bring the bundle up, traffic crosses
+// it, and a key rotation pushed to both ends keeps it up.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { runInVm } from "../src/lab/vm.js";
+import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
+import { link } from "../src/lab/namespaces.js";
+import { netgenTimed } from "./support/timed-cli.js";
+import { inventoryFor, Project } from "./support/push-project.js";
+import { startFleet, type TestFleet } from "./support/test-hosts.js";
+import { command, file, isRoot, labVm, tierAvailable } from "./support/tier.js";
+
+const kernelHasWireguard = () => {
+  for (const m of ["wireguard", "ip_gre", "bonding"]) {
+    try {
+      execFileSync("modprobe", [m, ...(m === "bonding" ? ["max_bonds=0"] : [])], { stdio: "ignore" });
+    } catch {
+      /* built in, or absent: the test below tells */
+    }
+  }
+  try {
+    execFileSync("sh", ["-c", "ip link add netgen-wgprobe type wireguard && ip link del netgen-wgprobe"], { stdio: "ignore" });
+    return existsSync("/sys/class/net/bonding_masters");
+  } catch {
+    return false;
+  }
+};
+
+const hostsReady = () => [isRoot, command("systemd-nspawn"), file("/usr/sbin/sshd"), command("ssh-keygen"), command("wg")];
+const local = process.env.NETGEN_IN_VM === "1" || kernelHasWireguard();
+const ready = local
+  ? tierAvailable("push of a wireguard bundle", [...hostsReady(), { what: "wireguard, gretap and bonding in this kernel", ok: kernelHasWireguard }])
+  : tierAvailable("push of a wireguard bundle (in the lab VM)", [...hostsReady(), ...labVm]);
+
+// h0 reaches h1 over two paths; h1 listens (it can be reached, h0 has the default route).
+const BUNDLE = `bundles:
+  wg:
+    strategy: failover
+    transport: wireguard
+    link_subnet: 10.99.0.0/29
+    ends:
+      h0: { address: 10.42.0.1/24, default_route: true }
+      h1: { address: 10.42.0.2/24 }
+    paths:
+      - { name: a, h0: up0, h1: up0, primary: true }
+      - { name: b, h0: up1, h1: up1 }
+`;
+
+if (ready && local) {
+  let fleet: TestFleet;
+  let project: Project;
+  const slow = vmSlowdown();
+  process.stdout.write(`\nVM slowdown x${slow} (speed probe ${process.env[SPEED_ENV] ?? "not run"} ms, a quiet VM ${QUIET_PROBE_MS} ms)\n`);
+  const scaled = (ms: number) => Math.round(ms * slow);
+  const confirmTimeout = String(Math.round(120 * slow));
+  const push = async () => {
+    const r = await netgenTimed(["push", "--yes", "--confirm-timeout", confirmTimeout], project.dir, project.env, scaled(180000));
+    process.stdout.write(`\npush: exit ${r.code} after ${r.seconds.toFixed(1)} s\n${r.stderr}`);
+    return r;
+  };
+  const inNs = (host: number, ...argv: string[]) => execFileSync("ip", ["netns", "exec", fleet.hosts[host]!.ns, ...argv], { encoding: "utf8" }).trim();
+  const hostsSay = () =>
+    fleet.hosts
+      .map((h) => {
+        try {
+          return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; networkctl list --no-legend 2>&1; wg show all 2>&1 | grep -v 'private key'; cat /proc/net/bonding/wg 2>&1 | head -12; ip rule; ip route show table all | grep -v '^local' | head -30; journalctl -u systemd-networkd -n 30 --no-pager 2>&1")}`;
+        } catch (error) {
+          return `--- ${h.name}: unreachable: ${(error as Error).message}`;
+        }
+      })
+      .join("\n");
+  const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.is(r.code, 0, `${what}: ${r.stdout}${r.stderr}${r.code === 0 ? "" : hostsSay()}`);
+  const keysFile = () => readFileSync(join(project.dir, "inventories/lab.keys.yaml"), "utf8");
+  /** Pings across the bundle, from h0's bond to h1's bridge. */
+  const crosses = () => {
+    try {
+      inNs(0, "ping", "-c", "3", "-W", String(Math.ceil(2 * slow)), "10.42.0.2");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test.before(async () => {
+    fleet = await startFleet(2);
+    link(fleet.hosts[0]!.ns, "up0", fleet.hosts[1]!.ns, "up0");
+    link(fleet.hosts[0]!.ns, "up1", fleet.hosts[1]!.ns, "up1");
+    const dir = mkdtempSync(join(tmpdir(), "netgen-wg-"));
+    project = new Project(dir, { NETGEN_KNOWN_HOSTS: join(dir, "known_hosts") });
+    project.write(inventoryFor(fleet, [{ uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } }, { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }" } }], BUNDLE));
+  });
+  test.after(async () => {
+    await fleet?.teardown();
+    if (project) rmSync(project.dir, { recursive: true, force: true });
+  });
+
+  test("render without keys says to run netgen keys", () => {
+    const r = project.run(["render", "inventories/lab.yaml"]);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /h0 has no WireGuard public key in .*lab\.keys\.yaml/);
+    assert.match(r.stderr, /run netgen keys inventories\/lab\.yaml/);
+  });
+
+  test("keys made on the hosts, render, push: the bundle is up over WireGuard and carries traffic", async () => {
+    ok(project.run(["keys", "inventories/lab.yaml"]), "netgen keys");
+    assert.match(keysFile(), /h0: "[A-Za-z0-9+/]{43}="/);
+    project.render();
+    ok(await push(), "first push");
+    assert.is(inNs(0, "cat", "/sys/class/net/wg/bonding/active_slave"), "wg-a");
+    assert.ok(crosses(), `no ping across the bundle\n${hostsSay()}`);
+    // h1 listens on 51820 (path a) and 51821 (path b); h0 dials with a keepalive.
+    const shown = fleet.ssh(fleet.hosts[0]!, "wg show all endpoints; wg show all persistent-keepalive");
+    assert.match(shown, /10\.90\.0\.2:51820/);
+    assert.match(shown, /10\.91\.0\.2:51821/);
+    assert.match(shown, /\t25$/m);
+  });
+
+  test("the bond fails over when a path's WireGuard packets stop, and traffic still crosses", async () => {
+    // Drop the WireGuard packets of path a on h1's side: the carrier stays up.
+    inNs(1, "nft", "add table inet cut; add chain inet cut in { type filter hook input priority 0; }; add rule inet cut in udp dport 51820 drop");
+    try {
+      let active = "";
+      for (let i = 0; i < 40 && active !== "wg-b"; i++) {
+        await new Promise((r) => setTimeout(r, scaled(250)));
+        active = inNs(0, "cat", "/sys/class/net/wg/bonding/active_slave");
+      }
+      assert.is(active, "wg-b", hostsSay());
+      assert.ok(crosses(), "no ping across the bundle on path b");
+    } finally {
+      inNs(1, "nft", "delete table inet cut");
+    }
+  });
+
+  test("a key rotation pushed to both ends keeps the bundle up", async () => {
+    const before = keysFile();
+    const oldKey = /h0: "([^"]+)"/.exec(before)![1]!;
+    ok(project.run(["keys", "inventories/lab.yaml", "--rotate", "h0"]), "netgen keys --rotate h0");
+    const newKey = /h0: "([^"]+)"/.exec(keysFile())![1]!;
+    assert.is.not(newKey, oldKey);
+    project.render();
+    ok(await push(), "push after the rotation");
+    // Every WireGuard link of h0 runs on the new key; h1's peers know it.
+    const keys = fleet.ssh(fleet.hosts[0]!, "wg show all public-key").trim().split("\n").map((l) => l.split("\t")[1]);
+    assert.equal(keys, [newKey, newKey]);
+    assert.match(fleet.ssh(fleet.hosts[1]!, "wg show all peers"), new RegExp(newKey.replace(/[+/]/g, "\\$&")));
+    let up = false;
+    for (let i = 0; i < 20 && !up; i++) {
+      up = crosses();
+      if (!up) await new Promise((r) => setTimeout(r, scaled(500)));
+    }
+    assert.ok(up, `no ping across the bundle after the rotation\n${hostsSay()}`);
+  });
+} else if (ready) {
+  test("push of a wireguard bundle, run inside the lab VM", async () => {
+    const project = fileURLToPath(new URL("../..", import.meta.url));
+    const work = mkdtempSync(join(tmpdir(), "netgen-wg-vm-"));
+    try {
+      const script = `cd '${project}' && CI='${process.env.CI ?? ""}' NETGEN_IN_VM=1 node dist/test/push-wireguard.test.js`;
+      const { console, slowdown } = await runInVm(work, script, 15 * 60 * 1000, "systemd");
+      process.stdout.write(`\n--- inside the VM (slowdown x${slowdown}, its limit stretched by as much):\n${console}\n`);
+      assert.match(console, /(^|\n)exit 0\n?$/, "the tests inside the VM passed");
+      assert.match(console, /Passed:\s+4/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+} else {
+  test("push of a wireguard bundle skipped", () => {});
+}
+
+test.run();
