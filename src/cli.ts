@@ -18,6 +18,8 @@ import { HostKeyRefused, Unreachable } from "./push/connection.js";
 import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** --forks of diff and status: hosts read at once (push's --forks counts hosts pushed at once). */
+const FORKS = { type: "number", default: 10, describe: "hosts read at once (output stays in inventory order)" } as const;
 /** Legal but odd: said on stderr, exit 0, unless --strict makes it an error. */
 const warnings = (strict: boolean) => ({ strict, warn: (w: LocatedProblem) => process.stderr.write(`${formatProblem(w, "warning")}\n\n`) });
 const STRICT = { type: "boolean", default: false, describe: "treat warnings as errors" } as const;
@@ -81,8 +83,8 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
-      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("accept-new", { type: "boolean", default: false }),
-      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, acceptNew: a.acceptNew }, out)),
+      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("forks", FORKS).option("accept-new", { type: "boolean", default: false }),
+      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew }, out)),
     )
     .command(
       "push [inventory]",
@@ -116,8 +118,8 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "status [inventory]",
       "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
-      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("json", { type: "boolean", default: false }),
-      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, json: a.json }, out)),
+      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("forks", FORKS).option("json", { type: "boolean", default: false }),
+      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json }, out)),
     )
     .command(
       "rollback <host> [inventory]",
