@@ -2,6 +2,7 @@
 // The command line: yargs wiring only; each command lives in commands/.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { diff } from "./commands/diff.js";
 import { graph } from "./commands/graph.js";
@@ -15,14 +16,49 @@ import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError, type LocatedProblem } from "./errors.js";
 import { HostKeyRefused, Unreachable } from "./push/connection.js";
+import { paintFor } from "./terminal/colour.js";
+import { limitCompletions } from "./terminal/completion.js";
+import { usageError } from "./terminal/usage-errors.js";
 import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
+const COMMANDS = ["init", "validate", "render", "graph", "schema", "diff", "push", "status", "rollback", "lab", "completion"];
 const out = (line: string) => process.stdout.write(`${line}\n`);
 /** --forks of diff and status: hosts read at once (push's --forks counts hosts pushed at once). */
 const FORKS = { type: "number", default: 10, describe: "hosts read at once (output stays in inventory order)" } as const;
+const paintOut = paintFor(process.stdout);
+const paintErr = paintFor(process.stderr);
 /** Legal but odd: said on stderr, exit 0, unless --strict makes it an error. */
-const warnings = (strict: boolean) => ({ strict, warn: (w: LocatedProblem) => process.stderr.write(`${formatProblem(w, "warning")}\n\n`) });
-const STRICT = { type: "boolean", default: false, describe: "treat warnings as errors" } as const;
+const warn = (w: LocatedProblem) => process.stderr.write(`${formatProblem(w, "warning", paintErr)}\n\n`);
+const warnings = (strict: boolean) => ({ strict, warn });
+const STRICT = { type: "boolean", default: false, describe: "treat warnings as errors (exit 1, nothing written): for CI" } as const;
+const LIMIT = { type: "string", describe: "only these hosts: names, groups, globs (venue-*), !exclusions, comma separated" } as const;
+const INVENTORY = { type: "string", describe: "inventory YAML file (default: the one inventory rendered under generated/)" } as const;
+const ACCEPT_NEW = { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" } as const;
+const CONFIRM_TIMEOUT = { type: "number", default: 60, describe: "seconds a host waits for confirmation before it rolls back" } as const;
+
+/** package.json two folders above dist/src/cli.js: in a checkout and in an installed tarball alike. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
+/**
+ * yargs picks the completion script, and the form of the completions, by $SHELL.
+ * `netgen completion bash|zsh` passes the shell named on the command line on that
+ * way. When a script asks for completions, the zsh one sets COMP_LINE in the
+ * environment and bash never exports it: that tells the shell, whatever the
+ * login shell in $SHELL is (zsh's "name:description" lines would reach bash as words).
+ */
+function completionShell(argv: string[]): string[] {
+  if (argv.includes("--get-yargs-completions")) {
+    process.env.SHELL = process.env.COMP_LINE === undefined ? "/bin/bash" : "/bin/zsh";
+    return argv;
+  }
+  const [command, shell, ...rest] = argv;
+  if (command !== "completion" || shell === undefined || shell.startsWith("-")) return argv;
+  if (shell !== "bash" && shell !== "zsh") throw new ExitError(`completion: netgen writes scripts for bash and zsh, not '${shell}'`);
+  process.env.SHELL = `/bin/${shell}`;
+  return [command, ...rest];
+}
 
 function positiveInt(value: number, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw new ExitError(`${flag}: give a whole number of at least 1`);
@@ -38,14 +74,18 @@ async function ask(question: string): Promise<boolean> {
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
-  await yargs(argv)
+  await yargs(completionShell(argv))
     .scriptName("netgen")
     .usage("netgen: one reviewed inventory of multi-uplink gateways -> persistent systemd-networkd files")
     .command(
       "validate <inventory>",
       "check an inventory: schema and semantic rules, every problem at once",
-      (y) => y.positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" }).option("strict", STRICT),
-      (a) => void (code = validate(a.inventory, out, warnings(a.strict))),
+      (y) =>
+        y
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
+          .option("strict", STRICT)
+          .option("json", { type: "boolean", default: false, describe: "print problems and warnings as JSON (file, line, col, message, hint) on stdout" }),
+      (a) => void (code = validate(a.inventory, out, { strict: a.strict, json: a.json, warn, paint: paintOut })),
     )
     .command(
       "render <inventory>",
@@ -55,9 +95,10 @@ async function main(argv: string[]): Promise<number> {
           .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
           .option("o", { alias: "out", type: "string", describe: "output folder (default: generated/<inventory name>)" })
           .option("check", { type: "boolean", default: false, describe: "exit 1 if the folder on disk differs from what would be rendered" })
-          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
-          .option("strict", STRICT),
-      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit, warnings: warnings(a.strict) }, out)),
+          .option("limit", LIMIT)
+          .option("strict", STRICT)
+          .option("json", { type: "boolean", default: false, describe: "print what was written (or, with --check, the differences) and the warnings as JSON on stdout" }),
+      (a) => void (code = render({ inventory: a.inventory, out: a.o, check: a.check, limit: a.limit, warnings: warnings(a.strict), json: a.json }, out)),
     )
     .command("schema", "print the inventory's JSON Schema", {}, () => void (code = schema(out)))
     .command(
@@ -83,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
-      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("forks", FORKS).option("accept-new", { type: "boolean", default: false }),
+      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("accept-new", ACCEPT_NEW),
       async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew }, out)),
     )
     .command(
@@ -91,23 +132,27 @@ async function main(argv: string[]): Promise<number> {
       "send the reviewed files over SSH; each host rolls back by itself unless a new connection confirms it",
       (y) =>
         y
-          .positional("inventory", { type: "string", describe: "default: the one inventory rendered under generated/" })
-          .option("limit", { type: "string", describe: "only these hosts, comma separated" })
+          .positional("inventory", INVENTORY)
+          .option("limit", LIMIT)
           .option("forks", { type: "number", default: 10, describe: "hosts pushed at once" })
           .option("serial", { type: "string", describe: "batch size, N or N% (the first batch is a canary)" })
           .option("max-fail", { type: "string", default: "0%", describe: "stop the rollout when more hosts than this have failed" })
-          .option("confirm-timeout", { type: "number", default: 60, describe: "seconds a host waits for confirmation before it rolls back" })
-          .option("dry-run", { type: "boolean", default: false })
-          .option("json", { type: "boolean", default: false })
+          .option("confirm-timeout", CONFIRM_TIMEOUT)
+          .option("dry-run", { type: "boolean", default: false, describe: "connect and compare, change nothing: what each host would get" })
+          .option("json", { type: "boolean", default: false, describe: "print the recap as JSON on stdout" })
           .option("yes", { type: "boolean", default: false, describe: "do not ask before pushing (asked only on a terminal)" })
           .option("force", { type: "boolean", default: false, describe: "overwrite files edited on the host (drift) or not owned by netgen" })
-          .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" }),
+          .option("accept-new", ACCEPT_NEW),
       async (a) => {
         const forks = positiveInt(a.forks, "--forks");
         const confirmTimeout = positiveInt(a.confirmTimeout, "--confirm-timeout");
         if (a.serial !== undefined && !/^[1-9]\d*%?$/.test(a.serial)) throw new ExitError("--serial: give N or N%, e.g. 1 or 25%");
         if (!/^\d{1,3}%?$/.test(a.maxFail)) throw new ExitError("--max-fail: give a percentage, e.g. 0% or 20%");
-        if (!a.yes && !a.dryRun && process.stdin.isTTY && !(await ask("push the rendered files now? [y/N] "))) return void (code = 1);
+        // Declining is an answer, not a failure: exit 0, as when there is nothing to push.
+        if (!a.yes && !a.dryRun && process.stdin.isTTY && !(await ask("push the rendered files now? [y/N] "))) {
+          process.stderr.write("nothing pushed\n");
+          return void (code = 0);
+        }
         code = await push(
           { inventory: a.inventory, limit: a.limit, forks, serial: a.serial, maxFail: Number(a.maxFail.replace("%", "")), confirmTimeout, dryRun: a.dryRun, json: a.json, force: a.force, acceptNew: a.acceptNew },
           out,
@@ -118,13 +163,17 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "status [inventory]",
       "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
-      (y) => y.positional("inventory", { type: "string" }).option("limit", { type: "string" }).option("forks", FORKS).option("json", { type: "boolean", default: false }),
+      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }),
       async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json }, out)),
     )
     .command(
       "rollback <host> [inventory]",
       "go back to the host's previous release (with the same self-rollback safety as push)",
-      (y) => y.positional("host", { type: "string", demandOption: true }).positional("inventory", { type: "string" }).option("confirm-timeout", { type: "number", default: 60 }),
+      (y) =>
+        y
+          .positional("host", { type: "string", demandOption: true, describe: "the host to roll back" })
+          .positional("inventory", INVENTORY)
+          .option("confirm-timeout", CONFIRM_TIMEOUT),
       async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout") }, out)),
     )
     .command(
@@ -132,20 +181,28 @@ async function main(argv: string[]): Promise<number> {
       "run bundles' rendered files on a real kernel (a VM if this one lacks bonding): failover stall, loss, TCP, active path; throughput per strategy",
       (y) =>
         y
-          .positional("inventory", { type: "string", demandOption: true })
+          .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
           .option("bundle", { type: "string", describe: "one bundle (default: every bundle)" })
-          .option("scenario", { choices: ["failover", "throughput", "all"] as const, default: "all" as const })
-          .option("json", { type: "boolean", default: false })
+          .option("scenario", { choices: ["failover", "throughput", "all"] as const, default: "all" as const, describe: "what to measure" })
+          .option("json", { type: "boolean", default: false, describe: "print the report as JSON on stdout" })
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
     )
-    .demandCommand(1, "give a command: init, validate, render, graph, schema, diff, push, status, rollback or lab")
+    .completion("completion", "print a shell completion script: netgen completion bash >> ~/.bashrc (or zsh >> ~/.zshrc)", (_current: string, _argv: unknown, byYargs: () => void, done: (completions: string[]) => void) => {
+      const words = process.argv.slice(process.argv.indexOf("--get-yargs-completions") + 1);
+      const hosts = limitCompletions(words);
+      return hosts === undefined ? byYargs() : done(hosts);
+    })
+    .demandCommand(1, `give a command: ${COMMANDS.join(", ")}`)
     .strict()
-    .help()
-    .version(false)
-    .fail((message, error) => {
+    .recommendCommands()
+    .help("help", "show help (also after a command: netgen push --help)")
+    .version("version", "show netgen's version", packageVersion())
+    .fail((message, error, usage) => {
       if (error) throw error;
-      throw new ExitError(`${message}\nrun: netgen --help`);
+      // The options described where parsing stopped: the failing command's own and the global ones.
+      const options = Object.keys((usage as unknown as { getDescriptions(): Record<string, unknown> }).getDescriptions());
+      throw new ExitError(`${usageError(message, { argv, commands: COMMANDS, options })}\nrun: netgen --help`);
     })
     .parseAsync();
   return code;
@@ -177,13 +234,13 @@ main(hideBin(process.argv)).then(
   (code) => exit(code),
   (error: unknown) => {
     if (error instanceof InventoryError) {
-      process.stderr.write(`${formatProblems(error.problems)}\n`);
+      process.stderr.write(`${formatProblems(error.problems, paintErr)}\n`);
       return exit(error.code);
     }
     if (error instanceof ExitError) {
       // A command that stops at one host (rollback, or diff/status when the agent cannot be installed) says which kind of failure.
       const kind = error instanceof Unreachable ? "unreachable: " : error instanceof HostKeyRefused ? "host key refused: " : "";
-      process.stderr.write(`netgen: ${kind}${error.message.split("\n").map(visible).join("\n")}\n`);
+      process.stderr.write(`${paintErr.error("netgen:")} ${kind}${error.message.split("\n").map(visible).join("\n")}\n`);
       return exit(error.code);
     }
     process.stderr.write(`netgen: internal error, please report it with the inventory that caused it:\n${(error as Error)?.stack ?? String(error)}\n`);

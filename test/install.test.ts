@@ -4,7 +4,7 @@
 // called netgen: the install spec is a file path. (Dependencies come from the
 // npm cache that `npm ci` filled, or the registry.)
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "uvu";
@@ -34,6 +34,10 @@ function useFromElsewhere(prefix: string): void {
   const help = run("netgen", ["--help"], infra, env);
   assert.is(help.code, 0, help.stderr);
   for (const command of ["validate", "render", "push", "graph", "init"]) assert.match(help.stdout, new RegExp(`netgen ${command}\\b`));
+  // --version reads package.json beside the installed files, not the clone's.
+  const version = run("netgen", ["--version"], infra, env);
+  assert.is(version.code, 0, version.stderr);
+  assert.is(version.stdout, `${(JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version}\n`);
   const valid = run("netgen", ["validate", "inventories/prod.yaml"], infra, env);
   assert.is(valid.code, 0, valid.stderr);
   assert.match(valid.stdout, /inventories\/prod.yaml: valid: 4 hosts, 2 bundles/);

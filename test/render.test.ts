@@ -89,7 +89,7 @@ test("--limit renders only the named hosts and keeps the others", () => {
   assert.is(read(other), "edited\n");
   const bad = netgen(["render", prod, "--limit", "fo-gx"], work);
   assert.is(bad.code, 1);
-  assert.match(bad.stderr, /no host 'fo-gx'.*did you mean 'fo-gw'/);
+  assert.match(bad.stderr, /no host or group 'fo-gx'.*did you mean 'fo-gw'/);
 });
 
 test("render refuses to replace a folder it did not write", () => {
@@ -119,6 +119,41 @@ test("validate and schema", () => {
   const usage = netgen(["render"], work);
   assert.is(usage.code, 1);
   assert.match(usage.stderr, /run: netgen --help/);
+});
+
+interface RenderJson {
+  inventory: string;
+  out: string;
+  check: boolean;
+  upToDate?: boolean;
+  differences?: string[];
+  hosts?: { host: string; files: number; links: number; state: string; changes: number }[];
+  warnings: { file: string; line: number; message: string }[];
+}
+
+test("render --json: per host what was written; with --check the differences; warnings with their line", () => {
+  const first = netgen(["render", prod, "--json"], work);
+  assert.is(first.code, 0, first.stderr);
+  const written = JSON.parse(first.stdout) as RenderJson;
+  assert.is(written.out, "generated/prod");
+  assert.equal(written.hosts!.map((h) => [h.host, h.state]), [["fo-gw", "new"], ["fo-exit", "new"], ["devicea", "new"], ["deviceb", "new"]]);
+  const gw = written.hosts![0]!;
+  assert.ok(gw.files > 0 && existsSync(join(work, "generated/prod/fo-gw/etc/systemd/network/10-netgen-bond-15-16.netdev")));
+  const edited = "generated/prod/fo-gw/etc/systemd/network/10-netgen-intra15.network";
+  writeFileSync(join(work, edited), "edited\n");
+  const check = netgen(["render", prod, "--check", "--json"], work);
+  assert.is(check.code, 1, check.stderr);
+  const stale = JSON.parse(check.stdout) as RenderJson;
+  assert.equal([stale.check, stale.upToDate, stale.differences], [true, false, [`${edited}: differs`]]);
+  const again = JSON.parse(netgen(["render", prod, "--json", "--limit", "fo-gw"], work).stdout) as RenderJson;
+  assert.equal(again.hosts, [{ ...gw, state: "changed", changes: 1 }]);
+  writeFileSync(join(work, prod), read(prod).replace("shape: { egress: 5mbit, ingress: 5mbit }", "shape: { egress: 800bit, ingress: 5mbit }"));
+  const warned = netgen(["render", prod, "--json"], work);
+  assert.is(warned.stderr, "", "the warning is in the JSON, not on stderr");
+  const report = JSON.parse(warned.stdout) as RenderJson;
+  assert.is(report.warnings.length, 1, warned.stdout);
+  assert.match(report.warnings[0]!.message, /egress rate 800bit/);
+  assert.is(report.warnings[0]!.line, read(prod).split("\n").findIndex((l) => l.includes("800bit")) + 1);
 });
 
 test.run();

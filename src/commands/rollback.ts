@@ -1,5 +1,7 @@
 // netgen rollback HOST [INVENTORY]: back to the release before the current one,
 // with the same safety net as push (armed timer, confirmation over a new connection).
+import { ExitError } from "../errors.js";
+import { HOST_NAME } from "../inventory/schema.js";
 import { recapLine, exitCode } from "../push/fleet.js";
 import { rollbackHost } from "../push/rollback-host.js";
 import { resolveSource } from "../push/tree-source.js";
@@ -7,7 +9,13 @@ import { checkConfirmTimeout } from "./push.js";
 
 export async function rollback(args: { host: string; inventory?: string; confirmTimeout: number }, print: (line: string) => void): Promise<number> {
   checkConfirmTimeout(args.confirmTimeout);
-  const host = resolveSource(args.inventory, args.host).hosts[0]!;
+  // HOST goes through --limit's selection, which also takes groups and globs: rollback acts on one named host.
+  if (!new RegExp(HOST_NAME).test(args.host)) throw new ExitError(`rollback: '${args.host}' is not a host name: rollback goes back on one host, named in full`);
+  const source = resolveSource(args.inventory, args.host);
+  const host = source.hosts[0]!;
+  if (source.hosts.length !== 1 || host.name !== args.host) {
+    throw new ExitError(`rollback: '${args.host}' is a group (${source.hosts.map((h) => h.name).join(", ")}): rollback goes back on one host, named in full`);
+  }
   const result = await rollbackHost(host, args.confirmTimeout, (h, phase) => print(`${h} : ${phase}`));
   if (result.error) print(`${host.name}: ${result.error}`);
   for (const a of result.actions) print(`  ${a}`);

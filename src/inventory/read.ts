@@ -41,8 +41,10 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
     const address = parseCidr(str(text) ?? "");
     return { name: lo, addressText: address?.text ?? str(text) ?? "", address };
   });
+  const groups = Array.isArray(raw.groups) ? raw.groups.filter((g): g is string => typeof g === "string") : [];
   return {
     name,
+    groups,
     systemd: int(raw.systemd) ?? int(defaults.systemd) ?? DEFAULT_SYSTEMD,
     ssh: {
       host: str(ssh.host),

@@ -19,6 +19,7 @@ export const MAX_LOOPBACKS_PER_HOST = 256;
 /** Paths per bundle: tunnels in one bond, next hops in one multipath route. */
 export const MAX_PATHS = 16;
 export const MAX_ROUTES_PER_END = 1024;
+export const MAX_GROUPS_PER_HOST = 64;
 /** The longest address with prefix is an IPv6 one of 43 characters. */
 const MAX_ADDRESS_LENGTH = 64;
 
@@ -114,6 +115,14 @@ const host = {
   additionalProperties: false,
   required: ["uplinks"],
   properties: {
+    groups: {
+      type: "array",
+      title: "groups",
+      maxItems: MAX_GROUPS_PER_HOST,
+      uniqueItems: true,
+      items: { type: "string", title: "group name", pattern: HOST_NAME, description: "written like a host name: lowercase letters, digits and '-', at most 63 characters" },
+      description: "names that select the host in --limit, with other hosts of the same group",
+    },
     systemd,
     ssh: {
       type: "object",

@@ -15,6 +15,8 @@ export interface Inventory {
 
 export interface Host {
   name: string;
+  /** Names that --limit selects the host by (`groups:`), in the order written. */
+  groups: string[];
   systemd: number;
   ssh: { host?: string; hostKey?: string; identity?: string; user: string; port: number };
   uplinks: Uplink[];

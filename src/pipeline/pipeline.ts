@@ -2,16 +2,16 @@
 // render -> tree. Commands, the lab, the benches and the golden updater call
 // this module; none of them strings the steps together itself.
 import { basename, extname, join, relative, sep } from "node:path";
-import { ExitError } from "../errors.js";
 import { loadInventory } from "../inventory/load.js";
+import { selectHosts } from "../inventory/select.js";
 import type { Inventory } from "../inventory/types.js";
 import type { RenderedTree } from "../output/tree.js";
 import { planInventory } from "../plan/plan.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHost } from "../render/render-host.js";
-import { closest } from "../validate/suggest.js";
 import { validateLoaded, type WarningOptions } from "../validate/validate.js";
 
+export { selectHosts as limitHosts } from "../inventory/select.js";
 export { validateFile, validateText, type WarningOptions } from "../validate/validate.js";
 export { diffTree, readManifest, type RenderedTree, writeTree } from "../output/tree.js";
 
@@ -40,23 +40,7 @@ export function renderHosts(inventory: Inventory, only?: ReadonlySet<string>): H
 /** Validate, plan and render in memory: nothing touches the disk but the one read of `file`. */
 export function renderInventory(file: string, limit?: string, warnings: WarningOptions = {}): RenderedTree {
   const { inventory, sha256 } = loadValid(file, warnings);
-  const only = limitHosts(inventory, limit);
+  const only = selectHosts(inventory, limit);
   const hosts = renderHosts(inventory, only);
   return { inventory: relative(process.cwd(), file).split(sep).join("/"), inventorySha256: sha256, hosts, partial: only !== undefined };
-}
-
-/** --limit a,b: the named hosts, each checked against the inventory (undefined: all). */
-export function limitHosts(inventory: Inventory, limit?: string): Set<string> | undefined {
-  if (limit === undefined) return undefined;
-  const names = limit.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const known = inventory.hosts.map((h) => h.name);
-  const knownSet = new Set(known);
-  for (const name of names) {
-    if (!knownSet.has(name)) {
-      const guess = closest(name, known);
-      throw new ExitError(`--limit: no host '${name}' in ${inventory.file}${guess ? ` (did you mean '${guess}'?)` : ""}; hosts: ${known.join(", ")}`);
-    }
-  }
-  if (names.length === 0) throw new ExitError("--limit: give host names separated by commas");
-  return new Set(names);
 }

@@ -79,6 +79,10 @@ function toProblem(e: ErrorObject): Problem[] {
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}` }];
     case "maxItems":
       return [{ path, message: `${where(path)} ${sizeMessage(e)}${described}`, hint: "split it: more bundles, or more inventories" }];
+    case "uniqueItems": {
+      const later = Math.max(Number(e.params.i), Number(e.params.j));
+      return [{ path: [...path, later], message: `${where(path)} lists ${show((e.data as unknown[])[later])} twice`, hint: "remove the second one" }];
+    }
     case "maxLength":
       return [{ path, message: `${where(path)} is ${String(e.data).length} characters long; netgen takes at most ${Number(e.params.limit)}`, hint: "shorten it" }];
     default:

@@ -6,12 +6,23 @@ import type { Host, Uplink } from "../../inventory/types.js";
 import type { RuleContext } from "./context.js";
 
 export function hostRules(ctx: RuleContext): Problem[] {
-  return ctx.inventory.hosts.flatMap((host) => [
+  return [...groupNames(ctx), ...ctx.inventory.hosts.flatMap((host) => [
     ...host.uplinks.flatMap((u) => uplinkAddressing(host, u)),
     ...uplinkOverlaps(host),
     ...loopbacks(host),
     ...masquerade(ctx, host),
-  ]);
+  ])];
+}
+
+/** --limit takes host and group names in one list: a group named like a host would make `--limit x` mean two things. */
+function groupNames(ctx: RuleContext): Problem[] {
+  return ctx.inventory.hosts.flatMap((host) =>
+    host.groups.flatMap((group, i) =>
+      ctx.host(group) === undefined
+        ? []
+        : [{ path: ["hosts", host.name, "groups", i], message: `group '${group}' of ${host.name} has the name of a host`, hint: "rename the group (e.g. add an 's'): --limit takes host and group names alike" }],
+    ),
+  );
 }
 
 function uplinkAddressing(host: Host, u: Uplink): Problem[] {
