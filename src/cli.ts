@@ -24,6 +24,8 @@ import { formatProblem, formatProblems, visible } from "./validate/report.js";
 
 const COMMANDS = ["init", "validate", "render", "graph", "schema", "keys", "diff", "push", "status", "rollback", "lab", "completion"];
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** --forks of diff and status: hosts read at once (push's --forks counts hosts pushed at once). */
+const FORKS = { type: "number", default: 10, describe: "hosts read at once (output stays in inventory order)" } as const;
 const paintOut = paintFor(process.stdout);
 const paintErr = paintFor(process.stderr);
 /** Legal but odd: said on stderr, exit 0, unless --strict makes it an error. */
@@ -123,8 +125,8 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
-      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("accept-new", ACCEPT_NEW),
-      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, acceptNew: a.acceptNew }, out)),
+      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("accept-new", ACCEPT_NEW),
+      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew }, out)),
     )
     .command(
       "push [inventory]",
@@ -162,8 +164,8 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "status [inventory]",
       "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
-      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }),
-      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, json: a.json }, out)),
+      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }),
+      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json }, out)),
     )
     .command(
       "keys <inventory>",

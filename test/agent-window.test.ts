@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { activationCommand } from "../src/push/agent.js";
+import { parseAnswer, recordOf } from "../src/push/protocol.js";
 import { AGENT, ScratchHost } from "./support/scratch-agent.js";
 
 let host: ScratchHost;
@@ -29,7 +30,7 @@ test("a slow activation: the host re-arms the full window when it ends, the new 
   host.ok("arm", "r2", "20");
   const r = host.run(["activate", "r2", "--armed", "20"], undefined, { NETGEN_SLOW_AT: "activate-start:2" });
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^re-armed r2 20s after the activation$/m);
+  assert.equal(recordOf(parseAnswer("scratch", "activate", r.stdout), "rearmed"), { type: "rearmed", release: "r2", seconds: 20 });
   const c = calls();
   const rearm = c.findIndex((l) => WINDOW.test(l) && l.includes(" --on-active=20 "));
   assert.ok(rearm >= 0, `the window re-armed: ${c.join(" | ")}`);
@@ -41,10 +42,10 @@ test("a hung activation that outlasts the first window is not re-armed: the firs
   host.ok("arm", "r2", "1");
   const r = host.run(["activate", "r2", "--armed", "20"], undefined, { NETGEN_SLOW_AT: "activate-start:2" });
   assert.is(r.status, 0, r.stderr);
-  assert.not.match(r.stdout, /re-armed/);
+  assert.is(recordOf(parseAnswer("scratch", "activate", r.stdout), "rearmed"), undefined);
   assert.is(armedWindow(), undefined, "no second timer");
   // The first timer fires (its expire waited for the lock): back on r1.
-  assert.match(host.ok("expire", "r2"), /rolled back to r1/);
+  assert.equal(recordOf(host.answer("expire", "r2"), "rolled-back"), { type: "rolled-back", release: "r1" });
   assert.is(host.link("current"), "r1");
   assert.not.ok(host.has("pending"));
 });
@@ -54,7 +55,7 @@ test("killed between arming the new timer and stopping the old: an unconfirmed r
   const r = host.run(["activate", "r2", "--armed", "20"], "rearmed");
   assert.is(r.signal, "SIGKILL", r.stderr);
   assert.ok(armedWindow(), "the new timer was armed before the kill");
-  assert.match(host.ok("expire", "r2"), /rolled back to r1/);
+  assert.equal(recordOf(host.answer("expire", "r2"), "rolled-back"), { type: "rolled-back", release: "r1" });
   assert.is(host.link("current"), "r1");
   assert.equal(host.tree(), { "etc/netgen/a.nft": "a1\n" });
 });
@@ -86,11 +87,11 @@ test("wait-activation answers once the exit code is there, with how long ago the
   const r = await waiting;
   unit.unref();
   assert.is(r.code, 0);
-  const [rc, ago, ...log] = r.stdout.trim().split("\n");
-  assert.is(rc, "rc 0");
-  assert.match(ago ?? "", /^ended-ms-ago \d+$/);
+  const [end, ...log] = parseAnswer("scratch", "wait-activation", r.stdout);
+  assert.is(end?.type === "activation" && end.rc, 0, r.stdout);
+  assert.ok(end?.type === "activation" && end.endedMsAgo >= 0 && end.endedMsAgo < Date.now() - t0, r.stdout);
   assert.ok(Date.now() - t0 >= 1000, "it waited for the activation");
-  assert.ok(log.some((l) => l.startsWith("activated r2")), log.join(" | "));
+  assert.equal(recordOf(log, "activated"), { type: "activated", release: "r2", was: "r1" }, r.stdout);
 });
 
 test("wait-activation with no activation ending: exit 1 after its time", () => {

@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { STATE_DIR } from "../src/push/agent.js";
+import { parseAnswer } from "../src/push/protocol.js";
 import { KEY_DIR, KEY_PATTERN, privateKeyPath } from "../src/wireguard/keys.js";
 import { AGENT, ScratchHost } from "./support/scratch-agent.js";
 import { command, isRoot, tierAvailable } from "./support/tier.js";
@@ -29,10 +30,13 @@ function keyVerb(...args: string[]): { code: number; out: string; err: string } 
 }
 function keyOf(r: { code: number; out: string; err: string }, outcome: string): string {
   assert.is(r.code, 0, r.err);
-  const m = new RegExp(`^key ${outcome} (\\S+)\\n$`).exec(r.out);
-  assert.ok(m, `expected one line "key ${outcome} KEY", got ${JSON.stringify(r.out)}`);
-  assert.ok(KEY_PATTERN.test(m![1]!), m![1]);
-  return m![1]!;
+  // One record of the protocol, nothing else on stdout.
+  const records = parseAnswer("scratch", "wireguard-key", r.out);
+  assert.is(records.length, 1, `expected one record, got ${JSON.stringify(r.out)}`);
+  const key = records[0]!;
+  assert.ok(key.type === "key" && key.outcome === outcome, `expected a key record "${outcome}", got ${JSON.stringify(r.out)}`);
+  assert.ok(KEY_PATTERN.test(key.public), key.public);
+  return key.public;
 }
 const keyDir = () => join(host.state, "wireguard");
 const keyFiles = () => readdirSync(keyDir()).filter((f) => /^wg-.*\.key$/.test(f)).sort();

@@ -1,7 +1,10 @@
-// netgen status [INVENTORY] [--limit HOSTS] [--json]: what each host runs.
-// Nothing on the host changes: the agent runs from memory (see hostStatus).
+// netgen status [INVENTORY] [--limit HOSTS] [--forks N] [--json]: what each host runs.
+// Nothing on the host changes: the agent runs from memory (see hostStatus). Hosts
+// are read --forks at a time and reported in inventory order.
+import type { Host } from "../inventory/types.js";
 import { hostStatus, type HostStatus as AgentStatus, printable } from "../push/agent.js";
 import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
+import { pool } from "../push/fleet.js";
 import { readRelease } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
 
@@ -16,28 +19,30 @@ export interface HostStatus extends Partial<Omit<AgentStatus, "pending">> {
   error?: string;
 }
 
-export async function status(args: { inventory?: string; limit?: string; json: boolean }, print: (line: string) => void): Promise<number> {
+export async function status(args: { inventory?: string; limit?: string; forks: number; json: boolean }, print: (line: string) => void): Promise<number> {
   const source = resolveSource(args.inventory, args.limit);
-  const all: HostStatus[] = [];
-  for (const host of source.hosts) {
-    const s: HostStatus = { host: host.name, reachable: false, rendered: readRelease(source.outDir, host.name, source.manifest).id };
-    all.push(s);
-    let conn;
-    try {
-      conn = await connect(host, { acceptNew: false, timeoutMs: 10000 });
-      const a = await hostStatus(conn);
-      Object.assign(s, a, { reachable: true, pending: a.pending ? `${a.pending.id} ${a.pending.fallback}` : undefined });
-      s.inSync = a.release === s.rendered && a.drift.length === 0 && a.pending === undefined && a.interrupted === undefined;
-    } catch (error) {
-      if (!(error instanceof Unreachable || error instanceof HostKeyRefused)) throw error;
-      s.error = (error as Error).message;
-    } finally {
-      conn?.close();
-    }
-  }
+  const rendered = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest).id] as const);
+  const all = await pool(rendered, args.forks, ([host, id]) => statusOf(host, id));
   if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all }, null, 2));
   else for (const s of all) for (const line of describe(s)) print(printable(line));
   return all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;
+}
+
+async function statusOf(host: Host, rendered: string): Promise<HostStatus> {
+  const s: HostStatus = { host: host.name, reachable: false, rendered };
+  let conn;
+  try {
+    conn = await connect(host, { acceptNew: false, timeoutMs: 10000 });
+    const a = await hostStatus(conn);
+    Object.assign(s, a, { reachable: true, pending: a.pending ? `${a.pending.id} ${a.pending.fallback}` : undefined });
+    s.inSync = a.release === s.rendered && a.drift.length === 0 && a.pending === undefined && a.interrupted === undefined;
+  } catch (error) {
+    if (!(error instanceof Unreachable || error instanceof HostKeyRefused)) throw error;
+    s.error = (error as Error).message;
+  } finally {
+    conn?.close();
+  }
+  return s;
 }
 
 function describe(s: HostStatus): string[] {

@@ -34,6 +34,8 @@ export interface Exec {
 }
 
 export interface Connection {
+  /** The inventory's name of the host (what messages about its answers name). */
+  readonly host: string;
   exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<Exec>;
   close(): void;
   learntKey: boolean;
@@ -152,6 +154,7 @@ async function connectOnce(
   ssh.connection?.on("error", (e: Error) => (broken = e.message));
   ssh.connection?.on("close", () => (broken ??= "connection closed"));
   return {
+    host: host.name,
     learntKey: learnt,
     async exec(command, stdin, timeoutMs = 60000) {
       if (broken) throw new Unreachable(`${address}: ${broken}`);

@@ -17,14 +17,22 @@ export function batches<T>(items: T[], serial: string | undefined): T[][] {
   return out;
 }
 
-/** `work` on every item, at most `limit` at once; the results in the items' order. */
-export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * `work` on every item, at most `limit` at once; the results in the items' order.
+ * `inOrder` gets each result as soon as it and every result before it are there,
+ * so output printed from it reads as if the items ran one after another.
+ */
+export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>, inOrder?: (result: R) => void): Promise<R[]> {
   const results: R[] = new Array(items.length);
+  const done: boolean[] = new Array(items.length).fill(false);
   let next = 0;
+  let emitted = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
       results[i] = await work(items[i]!);
+      done[i] = true;
+      for (; emitted < items.length && done[emitted]; emitted++) inOrder?.(results[emitted]!);
     }
   });
   await Promise.all(runners);

@@ -4,7 +4,7 @@
 // restores the previous release by itself.
 import { randomBytes } from "node:crypto";
 import type { Host } from "../inventory/types.js";
-import { activationCommand, AGENT, drift, type HostState, installScript, quote, readState, STATE_DIR, waitHostHealthy } from "./agent.js";
+import { AGENT, armAndActivate, confirm, drift, expire, type HostState, installScript, quote, readState, STATE_DIR, waitActivation, waitHostHealthy } from "./agent.js";
 import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
 import { bootNote, preflight } from "./preflight.js";
 import type { Release } from "./release.js";
@@ -38,8 +38,6 @@ export interface HostResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long to wait before a new connection after one failed during confirmation. */
 const RETRY_MS = 200;
-/** The exit code of the activation command when arming the rollback failed (nothing was started). */
-const ARM_FAILED = 97;
 
 /** What this release changes against the host's current one. */
 export function changes(release: Release, state: HostState): { changed: string[]; removed: string[] } {
@@ -142,15 +140,7 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   const tag = randomBytes(3).toString("hex");
   const windowMs = options.confirmTimeout * 1000 - 2000;
   let deadline = Date.now() + windowMs;
-  // One round trip: arm the rollback, and only if that worked, start the activation.
-  const start = await conn.exec(
-    [
-      `${AGENT} arm ${id} ${options.confirmTimeout} || exit ${ARM_FAILED}`,
-      `rm -f ${STATE_DIR}/activation.rc && systemd-run --quiet --collect --unit=netgen-activate-${tag} sh -c ${quote(activationCommand(id, options.confirmTimeout))}`,
-    ].join("\n"),
-  );
-  if (start.code === ARM_FAILED) throw new Error(`could not arm the rollback timer: ${(start.stderr || start.stdout).trim()}`);
-  if (start.code !== 0) throw new Error(`could not start the activation: ${(start.stderr || start.stdout).trim()}`);
+  await armAndActivate(conn, id, options.confirmTimeout, tag);
   conn.close();
   options.progress(host.name, "confirming over a new connection");
   let fresh: Connection | undefined;
@@ -163,21 +153,19 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         if (!activated) {
           // The host waits for the activation's end itself: one round trip, not one per poll.
           const sent = Date.now();
-          const done = await fresh.exec(`${AGENT} wait-activation ${secondsLeft(deadline)}`, undefined, untilDeadline(deadline));
-          if (done.code !== 0) {
+          const done = await waitActivation(fresh, secondsLeft(deadline), untilDeadline(deadline));
+          if (done === undefined) {
             await sleep(RETRY_MS);
             continue;
           }
-          const [rcLine, agoLine, ...log] = done.stdout.trim().split("\n");
           // The host re-armed just before it wrote the exit code: the window runs from then
-          // (the earliest that can be, seen from here: `ago` before this request was sent).
+          // (the earliest that can be, seen from here: `endedMsAgo` before this request was sent).
           // No re-arm (the activation outlasted the first window): the first deadline stands.
-          const ago = Number(/^ended-ms-ago (\d+)$/.exec(agoLine ?? "")?.[1] ?? NaN);
-          if (log.some((l) => l.startsWith("re-armed ")) && Number.isFinite(ago)) deadline = sent - ago + windowMs;
+          if (done.rearmed) deadline = sent - done.endedMsAgo + windowMs;
           activated = true;
-          result.actions = [...result.actions, ...log.filter((l) => !l.startsWith("reboot-needed") && !l.startsWith("re-armed"))];
-          result.rebootNeeded = log.filter((l) => l.startsWith("reboot-needed")).map((l) => l.replace(/^reboot-needed: /, ""));
-          if (rcLine !== "rc 0") return await undo(fresh, id, result, `activation failed: ${log.join("; ")}`);
+          result.actions = [...result.actions, ...done.actions];
+          result.rebootNeeded = done.rebootNeeded;
+          if (!done.ok) return await undo(fresh, id, result, `activation failed: ${done.actions.join("; ")}`);
         }
         const health = await waitHostHealthy(fresh, id, lonely, secondsLeft(deadline), untilDeadline(deadline));
         if (!health.healthy) {
@@ -186,8 +174,8 @@ export async function activate(host: Host, conn: Connection, id: string, result:
         // The configuration is applied: only a connection opened now proves the host is reachable with it.
         fresh.close();
         fresh = await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
-        const confirmed = await fresh.exec(`${AGENT} confirm ${id}`, undefined, untilDeadline(deadline));
-        if (confirmed.code !== 0) return { ...result, outcome: "failed", error: `could not confirm: ${confirmed.stdout.trim()} (the host falls back to ${result.previous} by itself when its timer fires)` };
+        const refused = await confirm(fresh, id, untilDeadline(deadline));
+        if (refused !== undefined) return { ...result, outcome: "failed", error: `could not confirm: ${refused} (the host falls back to ${result.previous} by itself when its timer fires)` };
         return { ...result, outcome: "changed" };
       } catch (error) {
         if (error instanceof HostKeyRefused) throw error;
@@ -213,11 +201,11 @@ const secondsLeft = (deadline: number) => Math.max(1, Math.floor((deadline - Dat
 
 /** Roll the host back now, and say only what the host's state afterwards shows. */
 async function undo(conn: Connection, id: string, result: HostResult, reason: string): Promise<HostResult> {
-  const r = await conn.exec(`${AGENT} expire ${id}`);
+  const r = await expire(conn, id);
   const after = await readState(conn, false).catch(() => undefined);
   let back: string;
-  if (after === undefined) back = `the rollback's outcome is unknown (${(r.stderr || r.stdout).trim() || `exit ${r.code}`}): netgen status shows it`;
+  if (after === undefined) back = `the rollback's outcome is unknown (${r.said}): netgen status shows it`;
   else if (after.current === result.previous && after.pending === undefined && after.interrupted === undefined) back = `rolled back to the previous release (${after.current})`;
-  else back = `rollback did not complete: the host is on ${after.current}${after.pending ? `, ${after.pending.id} pending` : ""} (${(r.stderr || r.stdout).trim() || `exit ${r.code}`})`;
+  else back = `rollback did not complete: the host is on ${after.current}${after.pending ? `, ${after.pending.id} pending` : ""} (${r.said})`;
   return { ...result, outcome: "failed", error: `${reason}; ${back}` };
 }

@@ -8,6 +8,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type AgentRecord, parseAnswer } from "../../src/push/protocol.js";
 
 export const AGENT = fileURLToPath(new URL("../../../agent/netgen-host", import.meta.url));
 
@@ -87,6 +88,11 @@ export class ScratchHost {
     const r = this.run(args);
     if (r.status !== 0) throw new Error(`agent ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}${r.stdout}`);
     return r.stdout;
+  }
+
+  /** Like ok, read through the controller's protocol parser. */
+  answer(...args: string[]): AgentRecord[] {
+    return parseAnswer("scratch", args[0]!, this.ok(...args));
   }
 
   start(args: string[]): Promise<{ code: number | null; stdout: string }> {
