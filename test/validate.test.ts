@@ -1,5 +1,6 @@
 // Bad inventories, one edit each from a valid base: every case asserts the
 // message and the line it is reported at.
+import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InventoryError, type LocatedProblem } from "../src/errors.js";
@@ -98,6 +99,7 @@ const CASES: Case[] = [
   { name: "dual stack: IPv6 on one end only", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1/64'], default_route: true }"], line: 17, expect: /gw's end of b1 has an IPv6 address and exit's has none/ },
   { name: "dual stack: IPv6 ends in two subnets", edit: ["exit: { address: 10.42.0.2/24 }", "exit: { address: [10.42.0.2/24, 'fd00:43::2/64'] }"], text: undefined, base: BASE.replace("gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1/64'], default_route: true }"), line: 17, expect: /exit's fd00:43::2\/64 and gw's fd00:42::1\/64 are not in one subnet/ },
   { name: "dual stack: a bad address in the list", edit: ["gw: { address: 10.42.0.1/24, default_route: true }", "gw: { address: [10.42.0.1/24, 'fd00:42::1'], default_route: true }"], line: 16, expect: /fd00:42::1/ },
+  { name: "teql over wireguard: a warning (--strict fails)", text: readFileSync("test/golden/wireguard/inventory.yaml", "utf8"), line: 33, strict: true, expect: /teql over WireGuard crashed Debian's 6.1 kernel/ },
   { name: "teql end without address", base: LAB, edit: ["b: { address: 10.2.0.2/30 }", "b: { routes: [] }"], line: 18, expect: /end b of teql bundle ab has no address/ },
   { name: "teql path across two subnets", base: LAB, edit: ["e3: { address: 10.1.0.2/30 }", "e3: { address: 10.1.0.6/30 }"], line: 21, expect: /a's e2 \(10.1.0.1\/30\) and b's e3 \(10.1.0.6\/30\) are not in one subnet/ },
   { name: "route with host bits", base: LAB, edit: ["routes: [10.100.0.0/24]", "routes: [10.100.0.1/24]"], line: 17, expect: /route 10.100.0.1\/24 has host bits set.*did you mean 10.100.0.0\/24/ },

@@ -105,3 +105,21 @@ function ports(ctx: RuleContext): Problem[] {
   }
   return problems;
 }
+
+/**
+ * teql over WireGuard links: in the lab a Debian 6.1 kernel hit a slab BUG in
+ * WireGuard's encryption worker (wg_packet_encrypt_worker -> skb_cow_data ->
+ * pskb_expand_head) under teql's round robin, which hands packets to each
+ * member's transmit function directly (docs/lab.md). Legal, and measured at
+ * 1.85x one path when it ran, but a kernel crash on a gateway is worth a word.
+ */
+export function wireguardWarnings(ctx: RuleContext): Problem[] {
+  return ctx.inventory.bundles
+    .filter((b) => b.strategy === "teql" && b.transport === "wireguard")
+    .map((b) => ({
+      path: ["bundles", b.name, "transport"],
+      at: "key" as const,
+      message: `teql over WireGuard crashed Debian's 6.1 kernel in netgen's lab (a slab BUG in WireGuard's encryption worker, docs/lab.md)`,
+      hint: "test it on your kernel first, or use balance-rr over wireguard (a gretap between the round robin and the link)",
+    }));
+}
