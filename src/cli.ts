@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional("inventory", { type: "string", demandOption: true })
           .option("bundle", { type: "string", describe: "one bundle (default: every bundle)" })
-          .option("scenario", { choices: ["failover", "throughput", "all"] as const, default: "all" as const })
+          .option("scenario", { choices: ["failover", "throughput", "nat", "all"] as const, default: "all" as const })
           .option("json", { type: "boolean", default: false })
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),
