@@ -6,7 +6,7 @@
 // address (every mapping through it gone). WireGuard has to carry on from the
 // new address: the dialing end's next packet comes from it and the listening
 // end follows it (roaming), no later than the next keepalive.
-import type { Bundle, Inventory } from "../inventory/types.js";
+import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { KEEPALIVE_SECONDS } from "../plan/wireguard.js";
 import { changeLease, changeOutside, type Isp } from "./internet.js";
@@ -48,14 +48,17 @@ interface Reply {
 }
 
 const replies = (lines: string[]): Reply[] =>
-  lines.map((l) => /^\[(\d+\.\d+)\].*icmp_seq=(\d+).*time=([\d.]+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ t: Number(m[1]) * 1000, seq: Number(m[2]), rtt: Number(m[3]) }));
+  lines
+    .map((l) => /^\[(\d+\.\d+)\].*icmp_seq=(\d+).*time=([\d.]+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ t: Number(m[1]) * 1000, seq: Number(m[2]), rtt: Number(m[3]) }));
 
 /** The first reply to a ping sent at or after `from` (ms, epoch). */
 const firstSentAfter = (rs: Reply[], from: number) => rs.find((r) => r.t - r.rtt >= from);
 
 const addressOf = (ns: string, uplink: string) => /inet (\S+)\//.exec(inNs(ns, "ip", ["-o", "-4", "addr", "show", "dev", uplink]))?.[1];
 
-export async function addressChangeScenario(topology: Topology, _inventory: Inventory, bundle: Bundle, gwHost: string): Promise<AddressChangeRun> {
+export async function addressChangeScenario(topology: Topology, bundle: Bundle, gwHost: string): Promise<AddressChangeRun> {
   const slow = vmSlowdown();
   const internet = topology.internet;
   if (!internet) throw new Error(`${bundle.name}: the nat scenario needs the internet topology (a wireguard bundle)`);
@@ -71,9 +74,11 @@ export async function addressChangeScenario(topology: Topology, _inventory: Inve
   const path = tunnelName(bundle.name, bundle.paths[index]!);
   const others = bundle.paths.filter((_, i) => i !== index).map((p) => p.uplinks.get(gwHost)!);
 
-  await waitFor(`${bundle.name} to pick an active path`, () => inNs(gw.ns, "cat", [`/sys/class/net/${bundle.name}/bonding/active_slave`]).trim() || undefined, 60000 * slow);
+  const active = () => inNs(gw.ns, "cat", [`/sys/class/net/${bundle.name}/bonding/active_slave`]).trim();
+  await waitFor(`${bundle.name} to pick an active path`, () => active() || undefined, 60000 * slow);
   for (const u of others) inNs(gw.ns, "ip", ["link", "set", u, "down"]);
-  const onPath = () => waitFor(`${bundle.name} to carry traffic over ${path} alone`, () => inNs(gw.ns, "cat", [`/sys/class/net/${bundle.name}/bonding/active_slave`]).trim() === path && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined, 60000 * slow);
+  const carries = () => (active() === path && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined);
+  const onPath = () => waitFor(`${bundle.name} to carry traffic over ${path} alone`, carries, 60000 * slow);
   await onPath();
   const server = startInNs(exit.ns, "iperf3", ["-s"], { stdio: "ignore" });
   const changes: AddressChange[] = [];
@@ -104,7 +109,9 @@ export async function addressChangeScenario(topology: Topology, _inventory: Inve
         }, 60000 * slow);
       };
       const lease = await newAddressAt();
-      const recovered = await waitFor(`pings across ${bundle.name} after the ${kind} change`, () => firstSentAfter(replies(ping.lines), lease.at), (KEEPALIVE_SECONDS + 35) * 1000 * slow).catch(() => undefined);
+      // Given a keepalive and more: a miss is reported (recoverMs null), not thrown.
+      const limitMs = (KEEPALIVE_SECONDS + 35) * 1000 * slow;
+      const recovered = await waitFor(`pings across ${bundle.name} after the ${kind} change`, () => firstSentAfter(replies(ping.lines), lease.at), limitMs).catch(() => undefined);
       await sleep(3000);
       ping.child.kill("SIGINT");
       addresses.child.kill();

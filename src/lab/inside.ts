@@ -156,7 +156,7 @@ export async function runLab(request: LabRequest): Promise<LabResult> {
     if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
       progress(`${bundle.name}: address changes`);
       const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
-      const changes = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => addressChangeScenario(t, inventory, bundle, gw));
+      const changes = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => addressChangeScenario(t, bundle, gw));
       (result.addressChanges ??= []).push(changes);
     }
     // A wireguard failover bundle's throughput is one path's: its transports are compared on an aggregating bundle.

@@ -57,7 +57,8 @@ function serveDhcp(isp: Isp): void {
   const conf = join(isp.dir, `udhcpd-${g}.conf`);
   const leases = join(isp.dir, `leases-${g}`);
   writeFileSync(leases, "");
-  writeFileSync(conf, [`start ${net}.100`, `end ${net}.199`, "interface cust", `lease_file ${leases}`, `pidfile ${join(isp.dir, "udhcpd.pid")}`, `opt router ${net}.1`, "opt subnet 255.255.255.0", "opt lease 3600", ""].join("\n"));
+  const lines = [`start ${net}.100`, `end ${net}.199`, "interface cust", `lease_file ${leases}`, `pidfile ${join(isp.dir, "udhcpd.pid")}`];
+  writeFileSync(conf, [...lines, `opt router ${net}.1`, "opt subnet 255.255.255.0", "opt lease 3600", ""].join("\n"));
   ip("-n", isp.ns, "addr", "add", `${net}.1/24`, "dev", "cust");
   startInNs(isp.ns, "busybox", ["udhcpd", "-f", conf], { stdio: "ignore" });
 }
