@@ -199,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional("inventory", { type: "string", demandOption: true, describe: "inventory YAML file" })
           .option("bundle", { type: "string", describe: "one bundle (default: every bundle)" })
-          .option("scenario", { choices: ["failover", "throughput", "all"] as const, default: "all" as const, describe: "what to measure" })
+          .option("scenario", { choices: ["failover", "throughput", "nat", "all"] as const, default: "all" as const, describe: "what to measure (nat: a wireguard bundle's uplink changing its address)" })
           .option("json", { type: "boolean", default: false, describe: "print the report as JSON on stdout" })
           .option("plot", { type: "string", describe: "write an SVG timeline of ping RTT and loss around each cut" }),
       async (a) => void (code = await lab({ inventory: a.inventory, bundle: a.bundle, scenario: a.scenario, json: a.json, plot: a.plot }, out)),

@@ -29,7 +29,7 @@ function localKernelHas(modules: string[]): boolean {
   });
 }
 
-export type ScenarioChoice = "failover" | "throughput" | "all";
+export type ScenarioChoice = "failover" | "throughput" | "nat" | "all";
 
 export interface LabArgs {
   inventory: string;
@@ -41,7 +41,7 @@ export interface LabArgs {
 
 /** Bundles and scenarios to run, refused before anything is built when they do not fit. */
 function choose(args: LabArgs, inventory: Inventory): LabRequest {
-  const scenarios: Scenario[] = args.scenario === "all" ? ["failover", "throughput"] : [args.scenario];
+  const scenarios: Scenario[] = args.scenario === "all" ? ["failover", "nat", "throughput"] : [args.scenario];
   let bundles = inventory.bundles;
   if (args.bundle !== undefined) {
     const named = inventory.bundles.find((b) => b.name === args.bundle);
@@ -51,6 +51,10 @@ function choose(args: LabArgs, inventory: Inventory): LabRequest {
   if (args.scenario === "failover") {
     bundles = bundles.filter((b) => b.strategy === "failover");
     if (bundles.length === 0) throw new ExitError(`the failover scenario needs a failover bundle; ${args.bundle ? `${args.bundle} is not one` : `${args.inventory} has none`}: use --scenario throughput`);
+  }
+  if (args.scenario === "nat") {
+    bundles = bundles.filter((b) => b.strategy === "failover" && b.transport === "wireguard");
+    if (bundles.length === 0) throw new ExitError(`the nat scenario needs a failover bundle with transport: wireguard; ${args.bundle ? `${args.bundle} is not one` : `${args.inventory} has none`}`);
   }
   if (bundles.length === 0) throw new ExitError(`${args.inventory} has no bundle to run`);
   if (args.plot !== undefined && !bundles.some((b) => b.strategy === "failover" && scenarios.includes("failover"))) throw new ExitError("--plot draws the failover scenario's cuts: this run has none");

@@ -8,6 +8,7 @@ import { sleep, waitFor } from "./networkd.js";
 import { changesAfter, current, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
 import { inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
+import { vmSlowdown } from "./vm-speed.js";
 
 export interface CutReport {
   mode: "drop" | "link-down";
@@ -48,7 +49,14 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   const target = far.address!.ip.text;
   const bond = bundle.name;
   const primary = tunnelName(bundle.name, bundle.paths.find((p) => p.primary) ?? bundle.paths[0]!);
-  await waitFor(`${bond} to pick an active path`, () => inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/active_slave`]).trim() || undefined, 60000);
+  const slow = vmSlowdown();
+  const activeSlave = () => inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/active_slave`]).trim();
+  await waitFor(`${bond} to pick an active path`, () => activeSlave() || undefined, 60000 * slow);
+  // A bond over WireGuard picks a path before the link's first handshake is done (measured: the
+  // first cut found no active path and iperf3 "No route to host"): wait for traffic to cross it, on
+  // the primary where the layout has one.
+  const ready = () => (options.farBond || activeSlave() === primary) && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined;
+  await waitFor(`${bond} to carry traffic${options.farBond ? "" : ` on ${primary}`}`, ready, 60000 * slow);
   const samples: Sample[] = [];
   const farSamples: Sample[] = [];
   const monitor = watchBond(gw.ns, bond);

@@ -3,19 +3,22 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bundle, Inventory, Strategy } from "../inventory/types.js";
+import type { Bundle, Inventory, Strategy, Transport } from "../inventory/types.js";
 import { failoverEndIndex } from "../plan/devices.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHosts, validateFile } from "../pipeline/pipeline.js";
+import { type AddressChangeRun, addressChangeScenario } from "./address-change.js";
 import { writeUpLayout } from "./control.js";
+import { NAT_MODULES } from "./internet.js";
+import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
-import { AGGREGATING, strategyVariant } from "./variants.js";
+import { AGGREGATING, strategyVariant, WIREGUARD_COMPARED } from "./variants.js";
 import { vmSlowdown } from "./vm-speed.js";
 
-export type Scenario = "failover" | "throughput";
+export type Scenario = "failover" | "throughput" | "nat";
 
 export interface LabRequest {
   inventory: string;
@@ -33,6 +36,8 @@ export interface FailoverRun {
 
 export interface StrategyRun {
   strategy: Strategy;
+  /** The transport the paths ran over (the throughput of a wireguard bundle is measured over gre too). */
+  transport?: Transport;
   /** The strategy the inventory declares (the others are the same paths re-cast). */
   declared: boolean;
   oneFlow?: number;
@@ -53,6 +58,8 @@ export interface ThroughputRun {
 export interface LabResult {
   failover: FailoverRun[];
   throughput: ThroughputRun[];
+  /** Address changes under a wireguard failover bundle (the nat scenario). */
+  addressChanges?: AddressChangeRun[];
   /** How many times slower than a quiet one the VM measured itself at boot (1 on a real kernel): timings read in its light. */
   slowdown: number;
 }
@@ -61,7 +68,7 @@ const progress = (line: string) => process.stderr.write(`lab: ${line}\n`);
 
 /** Build the bundle's hosts from `files`, run `body`, always tear down. */
 async function withTopology<T>(inventory: Inventory, bundle: Bundle, rendered: HostFiles[], options: TopologyOptions, body: (t: Topology) => Promise<T>): Promise<T> {
-  loadModules(rendered, ["sch_netem", "bridge", "veth", "sch_htb"]);
+  loadModules(rendered, ["sch_netem", "bridge", "veth", "sch_htb", ...(options.internet ? NAT_MODULES : [])]);
   const { files, owners } = separateEqualizers(rendered);
   const root = mkdtempSync(join(tmpdir(), "netgen-lab-"));
   const topology = buildTopology(inventory, bundle, files, owners, root, options);
@@ -79,11 +86,16 @@ async function withTopology<T>(inventory: Inventory, bundle: Bundle, rendered: H
 
 const filesOf = (inventory: Inventory, bundle: Bundle) => renderHosts(inventory, new Set(bundle.ends.map((e) => e.host)));
 
-async function failoverRuns(inventory: Inventory, bundle: Bundle): Promise<FailoverRun[]> {
+/** WireGuard bundles cross ISPs with NAT and DHCP (internet.ts), with the hosts' lab keys. */
+const topologyFor = (bundle: Bundle, keys: ReadonlyMap<string, LabKey>): TopologyOptions => (bundle.transport === "wireguard" ? { internet: true, keys } : {});
+
+async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<FailoverRun[]> {
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
   const files = filesOf(inventory, bundle);
   progress(`${bundle.name}: failover, netgen's files`);
-  const netgen = await withTopology(inventory, bundle, files, {}, (t) => failoverScenario(t, bundle, gw));
+  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), (t) => failoverScenario(t, bundle, gw));
+  // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
+  if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);
   const control = await withTopology(inventory, bundle, writeUpLayout(files, bundle, gw), {}, (t) => failoverScenario(t, bundle, gw, { farBond: true }));
   return [
@@ -92,27 +104,41 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle): Promise<Failo
   ];
 }
 
-async function throughputRun(file: string, inventory: Inventory, bundle: Bundle): Promise<ThroughputRun> {
+/** The strategies (and transports) a bundle's throughput is measured as: for a wireguard bundle, teql and balance-rr over WireGuard, and balance-rr over gre on the same paths. */
+function throughputCasts(bundle: Bundle): { strategy: Strategy; transport: Transport }[] {
+  if (bundle.transport !== "wireguard") {
+    const strategies = bundle.strategy === "failover" ? [bundle.strategy] : [bundle.strategy, ...AGGREGATING.filter((s) => s !== bundle.strategy)];
+    return strategies.map((strategy) => ({ strategy, transport: bundle.transport }));
+  }
+  const strategies = bundle.strategy === "failover" ? [bundle.strategy] : [bundle.strategy, ...WIREGUARD_COMPARED.filter((s) => s !== bundle.strategy)];
+  // teql "over gre" is teql on the uplinks themselves, which must share a subnet: not these paths (prod.yaml's a-b measures it).
+  const transports = (s: Strategy): Transport[] => (s === "teql" ? ["wireguard"] : ["wireguard", "gre"]);
+  return strategies.flatMap((strategy) => transports(strategy).map((transport) => ({ strategy, transport })));
+}
+
+async function throughputRun(file: string, inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<ThroughputRun> {
   const text = readFileSync(file, "utf8");
-  const strategies = bundle.strategy === "failover" ? [bundle.strategy] : [bundle.strategy, ...AGGREGATING.filter((s) => s !== bundle.strategy)];
   const run: ThroughputRun = { bundle: bundle.name, pathRate: PATH_RATE, paths: bundle.paths.length, strategies: [] };
-  for (const strategy of strategies) {
-    const declared = strategy === bundle.strategy;
-    progress(`${bundle.name}: throughput as ${strategy}`);
+  // Named only where transports are compared.
+  const compared = (transport: Transport) => (bundle.transport === "wireguard" ? { transport } : {});
+  for (const { strategy, transport } of throughputCasts(bundle)) {
+    const declared = strategy === bundle.strategy && transport === bundle.transport;
+    progress(`${bundle.name}: throughput as ${strategy} over ${transport}`);
     try {
-      const variant = declared ? inventory : strategyVariant(file, text, bundle.name, strategy);
+      const variant = declared ? inventory : givePublicKeys(strategyVariant(file, text, bundle.name, strategy, transport), keys);
       const recast = variant.bundles.find((b) => b.name === bundle.name)!;
       const near = recast.ends[recast.strategy === "failover" ? failoverEndIndex(recast) : 0]!.host;
       const ends = endpoints(variant, recast, near);
-      const measured = await withTopology(variant, recast, filesOf(variant, recast), { pathRate: PATH_RATE }, async (t) => {
+      // The paths are the declared bundle's (across the internet for a wireguard one), whatever the variant's transport.
+      const measured = await withTopology(variant, recast, filesOf(variant, recast), { ...topologyFor(bundle, keys), pathRate: PATH_RATE }, async (t) => {
         const m = await measureBundle(t, ends);
         // The unit of the ratios, measured once, in the first run that works.
         run.onePath ??= await measureOnePath(variant, t, recast, ends);
         return m;
       });
-      run.strategies.push({ strategy, declared, ...measured });
+      run.strategies.push({ strategy, ...compared(transport), declared, ...measured });
     } catch (error) {
-      run.strategies.push({ strategy, declared, error: (error as Error).message.split("\n").slice(0, 3).join(" ") });
+      run.strategies.push({ strategy, ...compared(transport), declared, error: (error as Error).message.split("\n").slice(0, 3).join(" ") });
     }
   }
   return run;
@@ -120,12 +146,22 @@ async function throughputRun(file: string, inventory: Inventory, bundle: Bundle)
 
 export async function runLab(request: LabRequest): Promise<LabResult> {
   const inventory = validateFile(request.inventory);
+  const keys = labKeys(inventory);
+  givePublicKeys(inventory, keys);
   const result: LabResult = { failover: [], throughput: [], slowdown: vmSlowdown() };
   progress(`VM slowdown x${result.slowdown}`);
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
-    if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle)));
-    if (request.scenarios.includes("throughput")) result.throughput.push(await throughputRun(request.inventory, inventory, bundle));
+    if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle, keys)));
+    if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
+      progress(`${bundle.name}: address changes`);
+      const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
+      const changes = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => addressChangeScenario(t, bundle, gw));
+      (result.addressChanges ??= []).push(changes);
+    }
+    // A wireguard failover bundle's throughput is one path's: its transports are compared on an aggregating bundle.
+    const oneAtATime = bundle.strategy === "failover" && bundle.transport === "wireguard";
+    if (request.scenarios.includes("throughput") && !oneAtATime) result.throughput.push(await throughputRun(request.inventory, inventory, bundle, keys));
   }
   return result;
 }

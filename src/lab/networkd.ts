@@ -4,6 +4,7 @@
 // forever), a tmpfs /run/systemd, the folder bind-mounted over
 // /etc/systemd/network.
 import type { ChildProcess } from "node:child_process";
+import { KEY_DIR } from "../wireguard/keys.js";
 import { startInNs } from "./namespaces.js";
 
 export const NETWORKD = "/lib/systemd/systemd-networkd";
@@ -16,8 +17,10 @@ export interface Networkd {
 /**
  * `machineId`: a file bind-mounted over /etc/machine-id. Namespace hosts that
  * share one machine-id get the same MAC for same-named virtual devices.
+ * `wireguardKeys`: a folder this host's networkd sees as its WireGuard key
+ * folder (KEY_DIR), so each lab host reads its own private key there.
  */
-export function startNetworkd(ns: string, networkDir: string, machineId?: string): Networkd {
+export function startNetworkd(ns: string, networkDir: string, machineId?: string, wireguardKeys?: string): Networkd {
   const script = [
     "set -e",
     "mount -o remount,ro /sys",
@@ -27,6 +30,7 @@ export function startNetworkd(ns: string, networkDir: string, machineId?: string
     "chown systemd-network:systemd-network /run/systemd/netif",
     `mount --bind '${networkDir}' /etc/systemd/network`,
     machineId ? `mount --bind '${machineId}' /etc/machine-id` : "",
+    wireguardKeys ? `mkdir -p ${KEY_DIR} && mount --bind '${wireguardKeys}' ${KEY_DIR}` : "",
     `exec ${NETWORKD}`,
   ].filter(Boolean).join("\n");
   const child: ChildProcess = startInNs(ns, "unshare", ["-m", "--propagation", "private", "sh", "-c", script], {

@@ -1,6 +1,7 @@
 // The lab's readable report: one table per scenario, then the goals (monitor
 // interval 100 ms), each said met or MISSED with its figure and, if missed, why.
 import type { CutReport } from "./failover.js";
+import type { AddressChangeRun } from "./address-change.js";
 import type { FailoverRun, LabResult, StrategyRun, ThroughputRun } from "./inside.js";
 
 export type LabReport = LabResult & { ran: string; emulated: boolean };
@@ -29,6 +30,26 @@ const ratio = (value: number | undefined, unit: number | undefined) => (value ==
 const x = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}x`);
 const mbit = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}`);
 
+/** "teql (inventory)", or with the transport when a run compares transports: "balance-rr over gre". */
+const cast = (s: StrategyRun) => `${s.strategy}${s.transport ? ` over ${s.transport}` : ""}${s.declared ? " (inventory)" : ""}`;
+
+function addressChangeTable(r: AddressChangeRun): string[] {
+  return [
+    `nat: ${r.bundle}, the path over a DHCP uplink behind CGNAT carries the bundle alone; its address changes mid-stream (keepalive ${r.keepaliveSeconds} s)`,
+    "| change | uplink: before -> after | new lease after | recovered after the new address | stall | lost / sent (20 ms pings) | TCP stream |",
+    "|---|---|---:|---:|---:|---:|---|",
+    ...r.changes.map((c) => `| ${c.kind} | ${c.uplink}: ${c.before} -> ${c.after} | ${c.leaseMs === undefined ? "-" : `${c.leaseMs} ms`} | ${c.recoverMs === null ? "NEVER" : `${c.recoverMs} ms`} | ${c.stallMs} ms | ${c.lost} / ${c.sent} | ${c.tcpSurvived ? "survived" : "BROKEN"} |`),
+    "",
+  ];
+}
+
+function addressChangeGoals(r: AddressChangeRun): string[] {
+  return r.changes.flatMap((c) => [
+    `goal ${r.bundle} ${c.kind}: traffic recovers within one keepalive (${r.keepaliveSeconds} s) of the new address: ${c.recoverMs !== null && c.recoverMs <= r.keepaliveSeconds * 1000 ? "met" : "MISSED"} (${c.recoverMs === null ? "never" : `${c.recoverMs} ms`})`,
+    `goal ${r.bundle} ${c.kind}: the TCP stream survives: ${c.tcpSurvived ? "met" : `MISSED (iperf3: ${(c.tcpOutput ?? "").trim().split("\n").pop()})`}`,
+  ]);
+}
+
 function throughputTable(r: ThroughputRun): string[] {
   return [
     `throughput: ${r.bundle}, ${r.paths} paths, each shaped to ${r.pathRate} each way at its ISP; one path alone, one TCP flow: ${mbit(r.onePath)} Mbit/s`,
@@ -36,8 +57,8 @@ function throughputTable(r: ThroughputRun): string[] {
     "|---|---:|---:|---:|---:|---:|",
     ...r.strategies.map((s) =>
       s.error
-        ? `| ${s.strategy}${s.declared ? " (inventory)" : ""} | FAILED: ${s.error} | | | | |`
-        : `| ${s.strategy}${s.declared ? " (inventory)" : ""} | ${mbit(s.oneFlow)} | ${x(ratio(s.oneFlow, r.onePath))} | ${mbit(s.eightFlows)} | ${x(ratio(s.eightFlows, r.onePath))} | ${s.strategy === "failover" || s.strategy === "balance-rr" ? (s.linkFailures ?? "-") : "n/a"} |`,
+        ? `| ${cast(s)} | FAILED: ${s.error} | | | | |`
+        : `| ${cast(s)} | ${mbit(s.oneFlow)} | ${x(ratio(s.oneFlow, r.onePath))} | ${mbit(s.eightFlows)} | ${x(ratio(s.eightFlows, r.onePath))} | ${s.strategy === "failover" || s.strategy === "balance-rr" ? (s.linkFailures ?? "-") : "n/a"} |`,
     ),
     "",
   ];
@@ -60,7 +81,7 @@ function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
 }
 
 function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
-  const name = `goal ${r.bundle} as ${s.strategy}`;
+  const name = `goal ${r.bundle} as ${s.strategy}${s.transport ? ` over ${s.transport}` : ""}`;
   if (s.error) return [`${name}: MISSED (the run failed: ${s.error})`];
   const one = ratio(s.oneFlow, r.onePath);
   const eight = ratio(s.eightFlows, r.onePath);
@@ -94,8 +115,10 @@ export function labTable(r: LabReport): string[] {
     `lab on ${r.ran}`,
     "",
     ...r.failover.flatMap(failoverTable),
+    ...(r.addressChanges ?? []).flatMap(addressChangeTable),
     ...r.throughput.flatMap(throughputTable),
     ...r.failover.flatMap((f) => failoverGoals(f, r.emulated)),
+    ...(r.addressChanges ?? []).flatMap(addressChangeGoals),
     ...r.throughput.flatMap((t) => t.strategies.flatMap((s) => strategyGoal(s, t))),
   ];
 }

@@ -84,8 +84,9 @@ export async function measureBundle(topology: Topology, e: Endpoints): Promise<M
 export async function measureOnePath(inventory: Inventory, topology: Topology, bundle: Bundle, e: Endpoints): Promise<number> {
   const path = bundle.paths[0]!;
   const address = (host: string) => lookup(inventory).uplink(host, path.uplinks.get(host)!)?.address?.ip.text;
+  // An exit behind 1:1 NAT is reached at its public address.
   const from = address(e.near);
-  const to = address(e.far);
+  const to = lookup(inventory).uplink(e.far, path.uplinks.get(e.far)!)?.public?.text ?? address(e.far);
   if (!from || !to) throw new Error(`bundle ${bundle.name}: path 1 needs static uplink addresses on both ends to be measured alone`);
   return withServer(topology.hosts.get(e.far)!.ns, () => iperf(topology.hosts.get(e.near)!.ns, to, from, 1));
 }

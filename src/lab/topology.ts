@@ -8,6 +8,8 @@ import { lookup } from "../inventory/lookup.js";
 import type { Bundle, Inventory } from "../inventory/types.js";
 import type { HostFiles } from "../render/file-set.js";
 import { giveEqualizers } from "./equalizers.js";
+import { buildInternet, type Internet } from "./internet.js";
+import { type LabKey, writePrivateKey } from "./keys.js";
 import { deadEnd, inNs, ip, link, newNamespace, removeNamespace, run } from "./namespaces.js";
 import { type Networkd, startNetworkd, waitFor } from "./networkd.js";
 
@@ -28,6 +30,8 @@ export interface Wire {
 export interface Topology {
   hosts: Map<string, LabHost>;
   wires: Wire[];
+  /** With TopologyOptions.internet: the ISPs and the internet between the hosts. */
+  internet?: Internet;
   teardown(): Promise<void>;
 }
 
@@ -54,6 +58,10 @@ export function loadModules(files: HostFiles[], extra: string[]): void {
 export interface TopologyOptions {
   /** Shape every path to this rate, each way, at the ISP (tc htb rate, e.g. "5mbit"). */
   pathRate?: string;
+  /** Paths cross ISPs (NAT, DHCP) and a shared internet (internet.ts) instead of one bridge each. */
+  internet?: boolean;
+  /** WireGuard key pairs of the hosts (each gets its private key; the inventory already has the public ones). */
+  keys?: ReadonlyMap<string, LabKey>;
 }
 
 /** The ISP's shaper: HTB at the rate, with a modest queue (100 packets) as a real line has. */
@@ -107,12 +115,14 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
     },
   };
   // removeNamespace also kills what runs inside, so a build that fails half way cleans up at once.
+  const others: string[] = [];
   const removeAll = () => {
-    for (const ns of [...[...hosts.values()].map((h) => h.ns), ...wires.map((w) => w.ns)]) removeNamespace(ns);
+    for (const ns of new Set([...[...hosts.values()].map((h) => h.ns), ...wires.map((w) => w.ns), ...others])) removeNamespace(ns);
   };
   try {
-    wire(inventory, bundle, topology, owners, options);
-    startHosts(inventory, bundle, topology, files, root);
+    if (options.internet) wireInternet(inventory, bundle, topology, owners, options, root, others);
+    else wire(inventory, bundle, topology, owners, options);
+    startHosts(inventory, bundle, topology, files, root, options.keys);
   } catch (error) {
     removeAll();
     throw error;
@@ -151,8 +161,27 @@ function wire(inventory: Inventory, bundle: Bundle, { hosts, wires }: Topology, 
   }
 }
 
+/** The hosts, an ISP per uplink they use, the internet between (internet.ts). */
+function wireInternet(inventory: Inventory, bundle: Bundle, topology: Topology, owners: string[], options: TopologyOptions, root: string, made: string[]): void {
+  const { hosts, wires } = topology;
+  for (const end of bundle.ends) hosts.set(end.host, { name: end.host, ns: newNamespace(`lab-${end.host}`) });
+  giveEqualizers(owners, hosts);
+  const internet = buildInternet(inventory, bundle, new Map([...hosts].map(([name, h]) => [name, h.ns])), root, made);
+  topology.internet = internet;
+  for (const isp of internet.wires) {
+    // Two paths over one uplink share its ISP, and its shaper (a line's rate is the line's).
+    if (options.pathRate && !wires.some((w) => w.ns === isp.ns)) for (const port of ["cust", "wan"]) shapeWire(isp.ns, port, options.pathRate);
+    wires.push({ ns: isp.ns, ports: ["cust", "wan"] });
+  }
+  const wired = new Set(internet.isps.map((i) => `${i.host}/${i.uplink.name}`));
+  for (const end of bundle.ends) {
+    const host = lookup(inventory).host(end.host)!;
+    for (const u of host.uplinks) if (!wired.has(`${host.name}/${u.name}`)) deadEnd(hosts.get(end.host)!.ns, u.name, { carrier: false });
+  }
+}
+
 /** Each host's files in its folder, its own machine-id, its sysctls applied and networkd started. */
-function startHosts(inventory: Inventory, bundle: Bundle, { hosts }: Topology, files: HostFiles[], root: string): void {
+function startHosts(inventory: Inventory, bundle: Bundle, { hosts }: Topology, files: HostFiles[], root: string, keys?: ReadonlyMap<string, LabKey>): void {
   for (const end of bundle.ends) {
     const host = lookup(inventory).host(end.host)!;
     const ns = hosts.get(end.host)!.ns;
@@ -170,6 +199,8 @@ function startHosts(inventory: Inventory, bundle: Bundle, { hosts }: Topology, f
     const sysctl = hostFiles.entries.find((e) => e.path === "etc/sysctl.d/60-netgen.conf");
     if (sysctl) inNs(ns, "/lib/systemd/systemd-sysctl", [join(dir, sysctl.path)]);
     hosts.get(host.name)!.dir = dir;
-    hosts.get(host.name)!.networkd = startNetworkd(ns, join(dir, "etc/systemd/network"), machineId);
+    const key = keys?.get(host.name);
+    const keyDir = key ? writePrivateKey(join(dir, "wireguard"), key) : undefined;
+    hosts.get(host.name)!.networkd = startNetworkd(ns, join(dir, "etc/systemd/network"), machineId, keyDir);
   }
 }
