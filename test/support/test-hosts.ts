@@ -120,6 +120,12 @@ function prepareHost(name: string, index: number, dir: string, publicKey: string
   writeFileSync(join(root, "etc/hostname"), `${name}\n`);
   mkdirSync(join(root, "root/.ssh"), { recursive: true, mode: 0o700 });
   writeFileSync(join(root, "root/.ssh/authorized_keys"), readFileSync(publicKey), { mode: 0o600 });
+  // A managed host's root shell, not this machine's: its .bashrc runs `pyenv
+  // init` (a rehash under a lock) in every SSH command, and one session cut off
+  // inside it left a stale lock that made every later login wait 60 s (a push
+  // timed out in push-wireguard.test).
+  writeFileSync(join(root, "root/.bashrc"), "# test host: a plain root shell\n");
+  writeFileSync(join(root, "root/.profile"), "# test host: a plain root shell\n");
   // Only what a managed host needs: sshd and networkd; nothing of this machine's own services.
   const wants = join(root, "etc/systemd/system/multi-user.target.wants");
   rmSync(wants, { recursive: true, force: true });
