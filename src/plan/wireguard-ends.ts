@@ -44,7 +44,7 @@ export function planWireguardEnd(b: HostBuilder, inventory: Inventory, wb: Wireg
         firewallMark: uplinkTable(mine.uplink),
         peer: {
           publicKey: keyOf(inventory, peer.host),
-          allowedIps: allowedIps(link, host),
+          allowedIps: allowedIps(wb, link, host),
           endpoint: listens ? undefined : link.endpoint,
           keepaliveSeconds: listens ? undefined : KEEPALIVE_SECONDS,
         },
@@ -69,11 +69,14 @@ export function planWireguardEnd(b: HostBuilder, inventory: Inventory, wb: Wireg
  * address, what this end routes through the bundle, and everything when the
  * bundle is this end's default route.
  */
-function allowedIps(link: WireguardLink, host: string): string[] {
+function allowedIps(wb: WireguardBundle, link: WireguardLink, host: string): string[] {
   const { peer } = endsOf(link, host);
   const hostPrefix = (ip: string) => `${ip}/${ip.includes(":") ? 128 : 32}`;
   const allowed = [hostPrefix(peer.ip)];
   const bundle = link.bundle;
+  // ecmp has no bundle address: what the far host sends itself carries one of its
+  // link addresses, and the kernel may hash that connection onto another link.
+  if (bundle.strategy === "ecmp") for (const l of wb.links) allowed.push(hostPrefix(endsOf(l, host).peer.ip));
   if (bundle.strategy === "ecmp" || bundle.strategy === "teql") {
     const end = bundle.ends.find((e) => e.host === host)!;
     const far = bundle.ends.find((e) => e.host !== host)!;

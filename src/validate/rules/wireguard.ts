@@ -114,12 +114,22 @@ function ports(ctx: RuleContext): Problem[] {
  * 1.85x one path when it ran, but a kernel crash on a gateway is worth a word.
  */
 export function wireguardWarnings(ctx: RuleContext): Problem[] {
-  return ctx.inventory.bundles
-    .filter((b) => b.strategy === "teql" && b.transport === "wireguard")
-    .map((b) => ({
-      path: ["bundles", b.name, "transport"],
+  const over = ctx.inventory.bundles.filter((b) => b.transport === "wireguard" && (b.strategy === "teql" || b.strategy === "ecmp"));
+  return over.flatMap((b) => [
+    ...(b.strategy === "teql"
+      ? [{
+          path: ["bundles", b.name, "transport"],
+          at: "key" as const,
+          message: `teql over WireGuard crashed Debian's 6.1 kernel in netgen's lab (a slab BUG in WireGuard's encryption worker, docs/lab.md)`,
+          hint: "test it on your kernel first, or use balance-rr over wireguard (a gretap between the round robin and the link)",
+        }]
+      : []),
+    // A WireGuard link keeps its carrier when its uplink dies: nothing takes the dead path out.
+    {
+      path: ["bundles", b.name, "strategy"],
       at: "key" as const,
-      message: `teql over WireGuard crashed Debian's 6.1 kernel in netgen's lab (a slab BUG in WireGuard's encryption worker, docs/lab.md)`,
-      hint: "test it on your kernel first, or use balance-rr over wireguard (a gretap between the round robin and the link)",
-    }));
+      message: `${b.strategy} over WireGuard does not notice a dead path: a WireGuard link keeps its carrier when its uplink fails, so ${b.strategy === "ecmp" ? "the flows hashed onto it" : "the packets sent to it"} are lost until it comes back`,
+      hint: "use balance-rr or failover over wireguard: their bonds' ARP monitor takes a dead path out",
+    },
+  ]);
 }
