@@ -1,7 +1,7 @@
 // A wireguard bundle pushed to two real hosts (systemd-nspawn, inside the lab
 // VM: this machine's kernel has no WireGuard): `netgen keys` makes each host's
 // key pair on the host, render and push bring the bundle up, traffic crosses
-// it, and a key rotation pushed to both ends keeps it up.
+// it, and the bond fails over when a path's WireGuard packets stop.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
