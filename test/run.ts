@@ -7,7 +7,10 @@ import { SKIP_MARK } from "./support/tier.js";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const uvu = fileURLToPath(new URL("../../node_modules/uvu/bin.js", import.meta.url));
 const pattern = process.argv[2] ?? "\\.test\\.js$";
-const child = spawn(process.execPath, [uvu, here, pattern], { stdio: ["ignore", "pipe", "pipe"] });
+// --no-color: uvu's CLI otherwise sets FORCE_COLOR=1 for the whole run, and
+// every netgen a test starts would colour its output (tests read plain text;
+// test/terminal.test.ts sets the colour variables itself).
+const child = spawn(process.execPath, [uvu, here, pattern, "--no-color"], { stdio: ["ignore", "pipe", "pipe"] });
 let stdout = "";
 let stderr = "";
 child.stdout.on("data", (d: Buffer) => (process.stdout.write(d), (stdout += d.toString())));
