@@ -9,7 +9,7 @@ import { clampNarrowBundle } from "./firewall.js";
 import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import { equalizerStart } from "./tc.js";
-import type { WireguardBundle } from "./wireguard.js";
+import { endsOf, type WireguardBundle } from "./wireguard.js";
 
 /** Over wireguard, the members are the paths' WireGuard links instead of the uplinks. */
 export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, wireguard?: WireguardBundle): void {
@@ -28,7 +28,7 @@ export function planTeql(b: HostBuilder, inventory: Inventory, bundle: Bundle, w
   network.routes.push(...routesVia(end, peer, bundle.name));
   const members = wireguard ? wireguard.links.map((l) => l.device) : bundle.paths.map((p) => p.uplinks.get(host)!);
   // teqlN takes its members' smallest MTU: over wireguard, narrower than the uplinks.
-  if (wireguard) clampNarrowBundle(b, device, wireguard.mtu, wireguard.links.map((l) => (l.ends[0].host === host ? l.ends[0] : l.ends[1]).uplink.mtu));
+  if (wireguard) clampNarrowBundle(b, device, wireguard.mtu, wireguard.links.map((l) => endsOf(l, host).mine.uplink.mtu));
   b.addEqualizer({ device, members, start: equalizerStart(device, members) });
   for (const member of members) {
     // The equalizer is the member's root qdisc (so no HTB root here: shaping.ts).
