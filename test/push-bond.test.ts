@@ -112,7 +112,15 @@ if (ready && local) {
         try {
           return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 -o short-precise --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 30 -o short-precise --no-pager 2>&1; systemctl list-timers --all --no-pager 2>&1 | grep netgen; " + timings + ";  uptime")}`;
         } catch (error) {
-          return `--- ${h.name}: unreachable: ${(error as Error).message}`;
+          // What its network namespace shows from outside: links, addresses, routes.
+          const outside = ["-br link", "-br addr", "route"].map((what) => {
+            try {
+              return execFileSync("sh", ["-c", `ip -n ${h.ns} ${what} 2>&1`], { encoding: "utf8" });
+            } catch (e) {
+              return (e as Error).message;
+            }
+          });
+          return `--- ${h.name}: unreachable: ${(error as Error).message}\n${outside.join("")}`;
         }
       })
       .join("\n");
