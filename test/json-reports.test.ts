@@ -1,5 +1,5 @@
-// --json on every command that reports about hosts (diff, rollback, keys, push
-// --dry-run): one JSON document on stdout with push/status's shape (inventory,
+// --json on every command that reports about hosts (diff, rollback, keys, status,
+// push --dry-run): one JSON document on stdout with push/status's shape (inventory,
 // hosts[], exitCode), exit codes as without --json, progress on stderr. Against
 // a closed port (unreachable) and a real sshd whose agent runs from memory,
 // read-only, on this machine (as fleet-read.test does): diff --json must carry
@@ -104,6 +104,8 @@ if (ready) {
     assert.equal(r.hosts.map((h) => [h.host, h.outcome]), [["gw", "unreachable"]]);
     const k = json(closed, ["keys", "inventories/lab.yaml", "--json"], 4);
     assert.equal(k.hosts.map((h) => [h.host, h.outcome]), [["gw", "unreachable"], ["exit", "unreachable"]]);
+    const s = json(closed, ["status", "--json", "inventories/lab.yaml"], 4);
+    assert.equal(s.hosts.map((h) => [h.host, h.reachable]), [["gw", false], ["exit", false]]);
     const p = json(closed, ["push", "--dry-run", "--json", "inventories/lab.yaml"], 4);
     assert.equal(p.hosts.map((h) => [h.host, h.outcome]), [["gw", "unreachable"], ["exit", "unreachable"]]);
   });
