@@ -155,7 +155,9 @@ function boot(host: TestHost): void {
   host.nspawn = spawn(
     "systemd-nspawn",
     ["-q", "-D", host.root, `--network-namespace-path=/run/netns/${host.ns}`, "-M", host.name, "--register=no", "--keep-unit", "--capability=CAP_NET_ADMIN,CAP_NET_RAW", "--console=read-only", "-b", "--", "systemd.firstboot=off"],
-    { stdio: "ignore" },
+    // /proc/sys/net writable, as on a real host: netgen's sysctl.d (forwarding, rp_filter) applies.
+    // nspawn mounts /proc/sys read-only, and systemd-sysctl then skips every key without an error.
+    { stdio: "ignore", env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network" } },
   );
 }
 
