@@ -32,9 +32,22 @@ export interface Forecast {
   bundles: BundleForecast[];
 }
 
+export interface BundleDevices {
+  devices: Set<string>;
+  uplinks: Set<string>;
+  /**
+   * Name prefixes of devices the bundle may have had before this release: a path
+   * removed or renamed takes its tunnel (<bundle>-...) and WireGuard link (wg...)
+   * with it, and the new inventory no longer names them. Deleting one may take
+   * the bundle's active path: counted as a pause (over-counting a WireGuard link
+   * of another bundle on the host is the safe side).
+   */
+  formerPrefixes: string[];
+}
+
 /** Per bundle of `host`: the devices on its paths (aggregate, tunnels, WireGuard links) and its uplinks. */
-export function bundleDevices(inventory: Inventory, host: string): Map<string, { devices: Set<string>; uplinks: Set<string> }> {
-  const out = new Map<string, { devices: Set<string>; uplinks: Set<string> }>();
+export function bundleDevices(inventory: Inventory, host: string): Map<string, BundleDevices> {
+  const out = new Map<string, BundleDevices>();
   for (const bundle of inventory.bundles.filter((b) => b.ends.some((e) => e.host === host))) {
     const devices = new Set<string>();
     if (bundle.strategy === "failover" || bundle.strategy === "balance-rr") devices.add(bundle.name);
@@ -46,7 +59,7 @@ export function bundleDevices(inventory: Inventory, host: string): Map<string, {
       const uplink = path.uplinks.get(host);
       if (uplink !== undefined) uplinks.add(uplink);
     }
-    out.set(bundle.name, { devices, uplinks });
+    out.set(bundle.name, { devices, uplinks, formerPrefixes: [`${bundle.name}-`, ...(bundle.transport === "wireguard" ? ["wg"] : [])] });
   }
   return out;
 }
@@ -54,7 +67,7 @@ export function bundleDevices(inventory: Inventory, host: string): Map<string, {
 const DISRUPTIVE = new Set(["recreate", "delete", "reconfigure"]);
 const PAST = { recreate: "recreated", delete: "deleted", create: "created", reconfigure: "reconfigured" } as const;
 
-export function forecastOf(records: AgentRecord[], bundles: Map<string, { devices: Set<string>; uplinks: Set<string> }>): Forecast {
+export function forecastOf(records: AgentRecord[], bundles: Map<string, BundleDevices>): Forecast {
   const devices = recordsOf(records, "device").map(({ name, change, why, settleMs }): DeviceChange => ({ name, change, why, ...(settleMs > 0 ? { settleMs } : {}) }));
   return {
     devices,
@@ -65,7 +78,8 @@ export function forecastOf(records: AgentRecord[], bundles: Map<string, { device
       // An uplink's ifb recreated leaves its ingress filter redirecting to a device that is
       // gone: act_mirred drops what arrives until the shaper unit attaches the new one.
       const ifbs = new Set([...on.uplinks].map(ifbName));
-      const onPath = (d: DeviceChange) => on.devices.has(d.name) || on.uplinks.has(d.name) || (ifbs.has(d.name) && d.change !== "reconfigure");
+      const former = (d: DeviceChange) => d.change === "delete" && on.formerPrefixes.some((p) => d.name.startsWith(p));
+      const onPath = (d: DeviceChange) => on.devices.has(d.name) || on.uplinks.has(d.name) || (ifbs.has(d.name) && d.change !== "reconfigure") || former(d);
       const hit = devices.filter((d) => DISRUPTIVE.has(d.change) && onPath(d));
       const settle = Math.max(0, ...hit.filter((d) => d.change === "recreate").map((d) => d.settleMs ?? 0));
       return {
