@@ -15,7 +15,7 @@ import { unifiedDiff } from "../push/unified-diff.js";
 type HostDiff = { code: number; lines: string[] } | { error: unknown };
 
 export async function diff(args: { inventory?: string; limit?: string; forks: number; acceptNew: boolean }, print: (line: string) => void): Promise<number> {
-  const source = resolveSource(args.inventory, args.limit);
+  const source = await resolveSource(args.inventory, args.limit);
   const releases = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest)] as const);
   let code = 0;
   await pool(

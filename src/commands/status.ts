@@ -20,7 +20,7 @@ export interface HostStatus extends Partial<Omit<AgentStatus, "pending">> {
 }
 
 export async function status(args: { inventory?: string; limit?: string; forks: number; json: boolean }, print: (line: string) => void): Promise<number> {
-  const source = resolveSource(args.inventory, args.limit);
+  const source = await resolveSource(args.inventory, args.limit);
   const rendered = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest).id] as const);
   const all = await pool(rendered, args.forks, ([host, id]) => statusOf(host, id));
   if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all }, null, 2));
