@@ -12,7 +12,6 @@ import { parseJump, sshTarget } from "../src/push/ssh-options.js";
 import { netgen } from "./support/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "netgen-ssh-options-"));
-test.after(() => rmSync(work, { recursive: true, force: true }));
 
 // One config for the whole file: ssh-options.ts keeps a parsed file per path.
 const config = join(work, "ssh_config");
@@ -38,7 +37,14 @@ writeFileSync(
     "",
   ].join("\n"),
 );
-process.env.NETGEN_SSH_CONFIG = config;
+// npm test runs every file in one process (uvu): the variable is this file's only while it runs.
+const before = process.env.NETGEN_SSH_CONFIG;
+test.before(() => void (process.env.NETGEN_SSH_CONFIG = config));
+test.after(() => {
+  if (before === undefined) delete process.env.NETGEN_SSH_CONFIG;
+  else process.env.NETGEN_SSH_CONFIG = before;
+  rmSync(work, { recursive: true, force: true });
+});
 
 function host(ssh: object, defaults: object = {}) {
   return readInventory("x.yaml", { netgen: 1, defaults: { ssh: defaults }, hosts: { gw: { ssh, uplinks: {} } } }).hosts[0]!;
