@@ -121,6 +121,16 @@ const tests: [string, () => void][] = [
     assert.match(r.said, new RegExp(`via bastion ${net.a.address.replace(/\./g, "\\.")}:${net.a.port}: host key CHANGED for \\[${net.a.address.replace(/\./g, "\\.")}\\]:${net.a.port}`));
     assert.not.match(r.said, /reached/);
   }],
+  ["an unknown jump host key is refused, naming the hop; diff --accept-new learns it", () => {
+    const dir = project(`{ host: ${net.t1.address}, identity: "${good}", jump: "root@${net.a.address}:${net.a.port}" }`);
+    const partial = knownHosts(join(work, "known_hosts-partial"), [net.t1]);
+    const refused = status(dir, { NETGEN_KNOWN_HOSTS: partial });
+    assert.is(refused.code, 4, refused.said);
+    assert.match(refused.said, new RegExp(`via ${net.a.address.replace(/\./g, "\\.")}:${net.a.port}: unknown host key ssh-ed25519 SHA256:`));
+    const r = netgen(["diff", "inventories/lab.yaml", "--accept-new"], dir, { NETGEN_KNOWN_HOSTS: partial, NETGEN_GLOBAL_KNOWN_HOSTS: "", SSH_AUTH_SOCK: "" }, 60000);
+    assert.match(`${r.stdout}${r.stderr}`, /reached t1\b/);
+    assert.ok(readFileSync(partial, "utf8").includes(`[${net.a.address}]:${net.a.port} ${net.a.hostKey}\n`), readFileSync(partial, "utf8"));
+  }],
   ["a jump host that is down: exit 4, naming the hop", () => {
     const r = status(project(`{ host: ${net.t1.address}, identity: "${good}", jump: "root@${net.a.address}:2999" }`));
     assert.is(r.code, 4, r.said);

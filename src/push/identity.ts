@@ -100,18 +100,22 @@ export async function authMethods(endpoint: Endpoint & { host?: string }): Promi
   const socket = process.env.SSH_AUTH_SOCK || undefined;
   if (identities.length === 0 && socket === undefined) {
     const whose = endpoint.host === undefined ? `jump host ${endpoint.label}` : `hosts.${endpoint.host}`;
-    throw new IdentityError(`${whose}: no identity and no ssh-agent is running (SSH_AUTH_SOCK is not set): give ssh.identity (or defaults.ssh.identity, or IdentityFile in the ssh config), the path of a private key, or start ssh-agent and ssh-add the key`);
+    const what = "give ssh.identity (or defaults.ssh.identity, or IdentityFile in the ssh config), the path of a private key, or start ssh-agent and ssh-add the key";
+    throw new IdentityError(`${whose}: no identity and no ssh-agent is running (SSH_AUTH_SOCK is not set): ${what}`);
   }
   const inAgent = await agentBlobs(socket);
   for (const identity of identities) {
     if (identity.privateKey === undefined && !inAgent.has(identity.publicBlob!)) {
-      throw new IdentityError(`${where(identity.spec)}: the key is protected by a passphrase, which netgen does not ask for, and ssh-agent does not hold it: ssh-add ${identity.spec.path}, or use a deploy key without a passphrase`);
+      const what = `ssh-add ${identity.spec.path}, or use a deploy key without a passphrase`;
+      throw new IdentityError(`${where(identity.spec)}: the key is protected by a passphrase, which netgen does not ask for, and ssh-agent does not hold it: ${what}`);
     }
   }
-  const methods: object[] = identities.flatMap((i) => (i.privateKey === undefined ? [] : [{ type: "publickey", username: endpoint.user, key: i.privateKey }]));
+  const username = endpoint.user;
+  const methods: object[] = identities.flatMap((i) => (i.privateKey === undefined ? [] : [{ type: "publickey", username, key: i.privateKey }]));
   const blobs = new Set(identities.map((i) => i.publicBlob));
+  const allowed = (blob: string | undefined) => !endpoint.identitiesOnly || (blob !== undefined && blobs.has(blob));
   // A passphrase-protected identity is only usable through the agent, so the agent is asked even with IdentitiesOnly.
-  if (socket !== undefined) methods.push({ type: "agent", username: endpoint.user, agent: filteredAgent(socket, (b) => !endpoint.identitiesOnly || (b !== undefined && blobs.has(b))) });
+  if (socket !== undefined) methods.push({ type: "agent", username, agent: filteredAgent(socket, allowed) });
   const files = identities.map((i) => i.spec.path);
   const agent = socket === undefined ? [] : endpoint.identitiesOnly ? (files.length > 0 ? ["ssh-agent's copy of them"] : []) : ["the keys in ssh-agent"];
   return { methods, offered: [...files.map((f) => `the key ${f}`), ...agent].join(" and ") || "no key (IdentitiesOnly=yes and no IdentityFile)" };

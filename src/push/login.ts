@@ -40,7 +40,8 @@ export async function login(endpoint: Endpoint, options: LoginOptions): Promise<
   // A fingerprint does not say its key type: each type the host offers is tried in turn.
   const triedTypes = new Set<string>();
   const offered: string[] = [];
-  const changed = () => new HostKeyRefused(`host key CHANGED: the inventory pins ${policy.pinned}, the host offers ${offered.join(", ")}. If the host was reinstalled, update host_key: in the inventory.`);
+  const changed = () =>
+    new HostKeyRefused(`host key CHANGED: the inventory pins ${policy.pinned}, the host offers ${offered.join(", ")}. If the host was reinstalled, update host_key: in the inventory.`);
   for (;;) {
     let attempt;
     try {
