@@ -130,8 +130,15 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "diff [inventory]",
       "per host, a unified diff of the files on the host against the rendered ones (exit 2: something would change)",
-      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("accept-new", ACCEPT_NEW).option("ssh-config", SSH_CONFIG),
-      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew }, out)),
+      (y) =>
+        y
+          .positional("inventory", INVENTORY)
+          .option("limit", LIMIT)
+          .option("forks", FORKS)
+          .option("accept-new", ACCEPT_NEW)
+          .option("ssh-config", SSH_CONFIG)
+          .option("json", { type: "boolean", default: false, describe: "print every host's files to write, remove and edited on the host, with their diffs, as JSON on stdout" }),
+      async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew, json: a.json }, out)),
     )
     .command(
       "push [inventory]",
@@ -144,11 +151,12 @@ async function main(argv: string[]): Promise<number> {
           .option("serial", { type: "string", describe: "batch size, N or N% (the first batch is a canary)" })
           .option("max-fail", { type: "string", default: "0%", describe: "stop the rollout when more hosts than this have failed" })
           .option("confirm-timeout", CONFIRM_TIMEOUT)
-          .option("dry-run", { type: "boolean", default: false, describe: "connect and compare, change nothing: what each host would get" })
-          .option("json", { type: "boolean", default: false, describe: "print the recap as JSON on stdout" })
+          .option("dry-run", { type: "boolean", default: false, describe: "change nothing: per host the diff and a forecast of the activation (devices recreated or reconfigured, units restarted, reloads, bundles that pause)" })
+          .option("json", { type: "boolean", default: false, describe: "print the recap as JSON on stdout (with --dry-run: each host's diff and forecast too)" })
           .option("yes", { type: "boolean", default: false, describe: "do not ask before pushing (asked only on a terminal)" })
           .option("force", { type: "boolean", default: false, describe: "overwrite files edited on the host (drift) or not owned by netgen" })
-          .option("accept-new", ACCEPT_NEW).option("ssh-config", SSH_CONFIG),
+          .option("accept-new", ACCEPT_NEW)
+          .option("ssh-config", SSH_CONFIG),
       async (a) => {
         const forks = positiveInt(a.forks, "--forks");
         const confirmTimeout = positiveInt(a.confirmTimeout, "--confirm-timeout");
@@ -181,11 +189,12 @@ async function main(argv: string[]): Promise<number> {
           .option("rotate", { type: "string", array: true, describe: "make a new key on these hosts (the old key file stays for a rollback)" })
           .option("limit", { type: "string", describe: "only these hosts, comma separated" })
           .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" })
-          .option("ssh-config", SSH_CONFIG),
+          .option("ssh-config", SSH_CONFIG)
+          .option("json", { type: "boolean", default: false, describe: "print each host's key outcome and public key, and whether the keys file was written, as JSON on stdout" }),
       async (a) => {
         const rotate = (a.rotate ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
         if (a.rotate !== undefined && rotate.length === 0) throw new ExitError("--rotate: give the hosts whose key to replace, e.g. --rotate venue-7");
-        code = await keys({ inventory: a.inventory, rotate, limit: a.limit, acceptNew: a.acceptNew }, out);
+        code = await keys({ inventory: a.inventory, rotate, limit: a.limit, acceptNew: a.acceptNew, json: a.json }, out);
       },
     )
     .command(
@@ -196,8 +205,9 @@ async function main(argv: string[]): Promise<number> {
           .positional("host", { type: "string", demandOption: true, describe: "the host to roll back" })
           .positional("inventory", INVENTORY)
           .option("confirm-timeout", CONFIRM_TIMEOUT)
-          .option("ssh-config", SSH_CONFIG),
-      async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout") }, out)),
+          .option("ssh-config", SSH_CONFIG)
+          .option("json", { type: "boolean", default: false, describe: "print the host's outcome, releases and actions as JSON on stdout (progress stays on stderr)" }),
+      async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout"), json: a.json }, out, (line) => process.stderr.write(`${line}\n`))),
     )
     .command(
       "lab <inventory>",

@@ -92,13 +92,17 @@ s.sendto(b"\\x00\\x00\\x65\\x58" + bytes(60), (sys.argv[2], 0))
 /** The MSS each end's kernel uses on one connection (timestamps off: exactly the peer's MSS or its own route's). */
 async function handshakeMss(server: string, client: string, address: string): Promise<{ server: number; client: number }> {
   const port = 5001;
+  // Each end reads its MSS while the connection is still established: the client closes only
+  // after the server has read its own (a client closing at once left the server in CLOSE_WAIT,
+  // which "state established" does not list: CI failed on that race once).
   const ssMss = `const o = require("child_process").execFileSync("ss", ["-tinH", "state", "established"]).toString();
     const m = /\\bmss:(\\d+)/.exec(o); if (!m) throw new Error("no mss in: " + o); console.log("mss " + m[1]);`;
   const serverJs = `const net = require("net");
-    const srv = net.createServer((c) => { ${ssMss} c.on("end", () => { c.end(); srv.close(); }); });
+    const srv = net.createServer((c) => { ${ssMss} c.write("x"); c.on("end", () => { c.end(); srv.close(); }); });
     srv.listen(${port}, () => console.log("ready"));`;
   const clientJs = `const net = require("net");
-    const c = net.connect(${port}, "${address}", () => { ${ssMss} c.end(); });`;
+    const c = net.connect(${port}, "${address}", () => { ${ssMss} });
+    c.on("data", () => c.end());`;
   const s = started(server, process.execPath, ["-e", serverJs]);
   await s.ready;
   const c = inNs(client, process.execPath, ["-e", clientJs]);

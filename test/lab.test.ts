@@ -34,6 +34,13 @@ if (ready) {
         assert.is.not(c.activeAfter, c.activeBefore, `${c.mode}: the bond moved off the cut path`);
         assert.ok(c.backToPrimaryMs !== null, `${c.mode}: traffic returned to the primary after the restore`);
       }
+      // The exit's forward policy as rendered: fo-exit's inet0 (DHCP, masquerade) leads to a stranger's segment.
+      assert.equal(netgenRun.exitPolicy?.map((p) => [p.exit, p.uplink]), [["fo-exit", "inet0"]]);
+      const policy = netgenRun.exitPolicy![0]!;
+      assert.ok(policy.outward, "fo-gw reaches the outside through the bundle, masqueraded out of inet0");
+      assert.ok(policy.controlReached, "control: without the forward chain the stranger reaches the bundle network");
+      assert.ok(policy.inwardRefused, "the stranger on inet0's segment reached the bundle network");
+      assert.ok(policy.dropped > 0, "the forward chain counted no drop");
       const control = report.failover.find((f) => f.layout === "write-up");
       assert.equal(control?.cuts.map((c) => c.mode), ["drop", "link-down"], "the write-up's layout ran as the control");
 

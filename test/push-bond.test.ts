@@ -13,7 +13,8 @@ import * as assert from "uvu/assert";
 import { runInVm } from "../src/lab/vm.js";
 import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
 import { netgenTimed } from "./support/timed-cli.js";
-import { link } from "../src/lab/namespaces.js";
+import { NAT_MODULES } from "../src/lab/internet.js";
+import { inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
 import { parseAnswer, recordsOf } from "../src/push/protocol.js";
 import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
@@ -30,6 +31,17 @@ const kernelHasBonding = () => {
     /* built in, or absent: /sys tells */
   }
   return existsSync("/sys/class/net/bonding_masters");
+};
+
+/** nftables' NAT for the exit's masquerade: the lab VM's kernel does not load modules on demand. */
+const loadNat = () => {
+  for (const m of NAT_MODULES) {
+    try {
+      run("modprobe", [m]);
+    } catch {
+      /* built in */
+    }
+  }
 };
 
 const hostsReady = () => [isRoot, command("systemd-nspawn"), file("/usr/sbin/sshd"), command("ssh-keygen")];
@@ -56,6 +68,7 @@ const bundle = (interval: string, primary: 0 | 1) => `bundles:
 if (ready && local) {
   let fleet: TestFleet;
   let project: Project;
+  let stranger: string | undefined;
   // Every wait below is what a quiet VM needs, times how much slower this one
   // measured at boot (src/lab/vm-speed.ts); 1 on a real kernel outside the VM.
   const slow = vmSlowdown();
@@ -73,7 +86,15 @@ if (ready && local) {
   };
 
   const inventory = (interval: string, primary: 0 | 1) =>
-    inventoryFor(fleet, [{ uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } }, { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }" } }], bundle(interval, primary));
+    inventoryFor(
+      fleet,
+      [
+        { uplinks: { up0: "{ address: 10.90.0.1/30 }", up1: "{ address: 10.91.0.1/30 }" } },
+        // h1 is the exit: the bundle leaves out0 masqueraded, and nothing on out0's segment may come in.
+        { uplinks: { up0: "{ address: 10.90.0.2/30 }", up1: "{ address: 10.91.0.2/30 }", out0: "{ address: 203.0.113.20/24, masquerade: true }" } },
+      ],
+      bundle(interval, primary),
+    );
   // Read in the host's own network namespace: `ip netns exec` mounts a /sys of
   // that namespace (a container's /sys shows the outer namespace's links).
   const sys = (path: string) => execFileSync("ip", ["netns", "exec", fleet.hosts[0]!.ns, "cat", `/sys/class/net/fo/${path}`], { encoding: "utf8" }).trim();
@@ -91,7 +112,15 @@ if (ready && local) {
         try {
           return `--- ${h.name}:\n${fleet.ssh(h, "cat /var/lib/netgen/activation.log 2>&1; journalctl -t netgen -n 15 -o short-precise --no-pager 2>&1; networkctl list --no-legend 2>&1; cat /proc/net/bonding/fo 2>&1 | head -12; journalctl -u ssh -n 30 -o short-precise --no-pager 2>&1; systemctl list-timers --all --no-pager 2>&1 | grep netgen; " + timings + ";  uptime")}`;
         } catch (error) {
-          return `--- ${h.name}: unreachable: ${(error as Error).message}`;
+          // What its network namespace shows from outside: links, addresses, routes.
+          const outside = ["-br link", "-br addr", "route"].map((what) => {
+            try {
+              return execFileSync("sh", ["-c", `ip -n ${h.ns} ${what} 2>&1`], { encoding: "utf8" });
+            } catch (e) {
+              return (e as Error).message;
+            }
+          });
+          return `--- ${h.name}: unreachable: ${(error as Error).message}\n${outside.join("")}`;
         }
       })
       .join("\n");
@@ -102,10 +131,16 @@ if (ready && local) {
     fleet = await startFleet(2);
     link(fleet.hosts[0]!.ns, "up0", fleet.hosts[1]!.ns, "up0");
     link(fleet.hosts[0]!.ns, "up1", fleet.hosts[1]!.ns, "up1");
+    // A stranger on the exit's masquerading uplink: 203.0.113.1, with no route back to the bundle.
+    loadNat();
+    stranger = newNamespace("stranger");
+    link(fleet.hosts[1]!.ns, "out0", stranger, "eth0");
+    ip("-n", stranger, "addr", "add", "203.0.113.1/24", "dev", "eth0");
     const dir = mkdtempSync(join(tmpdir(), "netgen-bond-"));
     project = new Project(dir, { NETGEN_KNOWN_HOSTS: join(dir, "known_hosts") });
   });
   test.after(async () => {
+    if (stranger) removeNamespace(stranger);
     await fleet?.teardown();
     if (project) rmSync(project.dir, { recursive: true, force: true });
   });
@@ -139,6 +174,34 @@ if (ready && local) {
     assert.match(r.stdout, /h0 : ok=1 changed=0 unreachable=0 failed=0/);
     assert.is(ifindex(), before);
   });
+  test("the exit forwards the bundle out of its masquerading uplink, and nothing from that segment into the bundle", async () => {
+    const pings = (ns: string, target: string) => {
+      try {
+        inNs(ns, "ping", ["-c", "1", "-W", String(Math.ceil(2 * slow)), "-n", target]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const exit = fleet.hosts[1]!;
+    const dropped = () => Number(/counter packets (\d+) bytes \d+ drop/.exec(fleet.ssh(exit, "nft list chain inet netgen forward"))?.[1] ?? NaN);
+    // Out: h0's default route is the bundle; the stranger has no route to 10.42.0.0/24, so only a masqueraded ping gets its reply.
+    await waitFor("h0 to reach the stranger through the bundle and the exit's masquerade", () => pings(fleet.hosts[0]!.ns, "203.0.113.1") || undefined, scaled(20000));
+    // In: the stranger routes the bundle's network through the exit; the pushed forward policy drops it, and counts it.
+    ip("-n", stranger!, "route", "add", "10.42.0.0/24", "via", "203.0.113.20");
+    const before = dropped();
+    assert.not.ok(pings(stranger!, "10.42.0.1"), "the stranger on out0's segment reached the bundle network");
+    assert.ok(dropped() > before, `the forward chain counted no drop (${before} -> ${dropped()})`);
+    // Control: without the forward chain the same ping arrives (the test sees a reach when there is one).
+    fleet.ssh(exit, "nft flush chain inet netgen forward && nft delete chain inet netgen forward");
+    try {
+      assert.ok(pings(stranger!, "10.42.0.1"), "control: without the forward chain the stranger's ping should arrive");
+    } finally {
+      fleet.ssh(exit, "systemctl restart netgen-firewall.service");
+    }
+    assert.not.ok(pings(stranger!, "10.42.0.1"), "netgen-firewall.service restarted: the policy is back");
+  });
+
   // Only inside the lab VM: the VM itself becomes the pushed host (its root is a
   // throwaway overlay), with systemd, udev and networkd of its own. Containers
   // have no udev, so only here does a device event start a device-bound unit.
@@ -187,7 +250,7 @@ if (ready && local) {
       const { console, slowdown } = await runInVm(work, script, 15 * 60 * 1000, "systemd");
       process.stdout.write(`\n--- inside the VM (slowdown x${slowdown}, its limit stretched by as much):\n${console}\n`);
       assert.match(console, /(^|\n)exit 0\n?$/, "the tests inside the VM passed");
-      assert.match(console, /Passed:\s+4/);
+      assert.match(console, /Passed:\s+5/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

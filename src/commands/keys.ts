@@ -1,4 +1,4 @@
-// netgen keys INVENTORY [--rotate HOST...] [--limit HOSTS]: each host makes its
+// netgen keys INVENTORY [--rotate HOST...] [--limit HOSTS] [--json]: each host makes its
 // own WireGuard key pair (or a new one with --rotate) and says its public key;
 // netgen records the public keys in inventories/<name>.keys.yaml for render.
 // The private keys never leave the hosts.
@@ -23,7 +23,7 @@ interface Answer {
   problem?: { kind: "unreachable" | "failed"; message: string };
 }
 
-export async function keys(args: { inventory: string; rotate: string[]; limit?: string; acceptNew: boolean }, print: (line: string) => void): Promise<number> {
+export async function keys(args: { inventory: string; rotate: string[]; limit?: string; acceptNew: boolean; json?: boolean }, print: (line: string) => void): Promise<number> {
   const inventory = validateFile(args.inventory);
   const recorded = readKeys(args.inventory);
   if (recorded.problems.length > 0) {
@@ -40,9 +40,10 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
   for (const a of answers) if (a.key) next.set(a.host, a.key.publicKey);
   const text = keysText(args.inventory, next);
   const before = existsSync(recorded.file) ? readFileSync(recorded.file, "utf8") : undefined;
-  for (const a of answers) for (const line of describe(a, recorded.hosts.get(a.host))) print(printable(line));
-  if (text === before) print(`${recorded.file}: unchanged`);
-  else {
+  if (!args.json) for (const a of answers) for (const line of describe(a, recorded.hosts.get(a.host))) print(printable(line));
+  if (text === before) {
+    if (!args.json) print(`${recorded.file}: unchanged`);
+  } else {
     try {
       writeKeysFile(args.inventory, text);
     } catch (error) {
@@ -50,11 +51,21 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
       const again = `run netgen keys ${args.inventory} again (without --rotate) once it can be written`;
       throw new ExitError(`could not write ${recorded.file} (${code}): the hosts keep their keys; ${again}`);
     }
-    print(`${recorded.file}: written (${next.size} host${next.size === 1 ? "" : "s"})`);
+    if (!args.json) print(`${recorded.file}: written (${next.size} host${next.size === 1 ? "" : "s"})`);
   }
-  if (answers.some((a) => a.problem?.kind === "unreachable")) return 4;
-  if (answers.some((a) => a.problem?.kind === "failed")) return 2;
-  return 0;
+  const code = answers.some((a) => a.problem?.kind === "unreachable") ? 4 : answers.some((a) => a.problem?.kind === "failed") ? 2 : 0;
+  if (args.json) {
+    const hosts = answers.map((a) => ({ host: a.host, ...keyJson(a, recorded.hosts.get(a.host)) }));
+    print(JSON.stringify({ inventory: args.inventory, keysFile: recorded.file, written: text !== before, hosts, exitCode: code }, null, 2));
+  }
+  return code;
+}
+
+/** One host in `keys --json`: its key (and the one the keys file had, when it differs), or its problem. */
+function keyJson(a: Answer, recorded: string | undefined): object {
+  if (a.problem) return { outcome: a.problem.kind, error: a.problem.message };
+  const key = a.key!;
+  return { outcome: key.outcome, publicKey: key.publicKey, ...(recorded !== undefined && recorded !== key.publicKey ? { recorded } : {}), notes: key.notes };
 }
 
 /** The hosts to ask: those needing a key, within --limit; every --rotate name must be one of them. */

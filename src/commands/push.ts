@@ -1,7 +1,10 @@
 // netgen push [INVENTORY] [--limit] [--forks] [--serial] [--max-fail] [--confirm-timeout] [--dry-run] [--json] [--yes]
+// --dry-run changes nothing: per host, the diff and the agent's forecast of what its activation would do.
 import { ExitError } from "../errors.js";
 import { CONFIRM_TIMEOUT } from "../push/agent.js";
 import { lonelyBundles } from "../push/far-ends.js";
+import { bundleDevices, forecastLines } from "../push/forecast.js";
+import { diffLines } from "../push/host-diff.js";
 import { batches, runFleet, recapLine, exitCode } from "../push/fleet.js";
 import { pushHost, type HostResult } from "../push/push-host.js";
 import { readRelease } from "../push/release.js";
@@ -32,7 +35,7 @@ export async function push(args: PushArgs, print: (line: string) => void, progre
   const { results, skipped, stopped } = await runFleet(source.hosts, { forks: args.forks, serial: args.serial, maxFailPercent: args.maxFail }, (host) => {
     const release = releases.get(host.name)!;
     if (host.ssh.host === undefined) return Promise.resolve<HostResult>({ host: host.name, outcome: "unreachable", changed: [], removed: [], actions: [], rebootNeeded: [], error: "no ssh.host in the inventory" });
-    return pushHost(host, release, { confirmTimeout: args.confirmTimeout, dryRun: args.dryRun, force: args.force, acceptNew: args.acceptNew, connectTimeoutMs: 10000, progress: report, lonely: (state) => lonelyBundles(source.inventory, host.name, waveOf, state) }).then((r) => {
+    return pushHost(host, release, { confirmTimeout: args.confirmTimeout, dryRun: args.dryRun, force: args.force, acceptNew: args.acceptNew, connectTimeoutMs: 10000, progress: report, bundles: bundleDevices(source.inventory, host.name), lonely: (state) => lonelyBundles(source.inventory, host.name, waveOf, state) }).then((r) => {
       report(host.name, r.error ? `${r.outcome}: ${r.error}` : r.outcome === "changed" ? `${args.dryRun ? "would change" : "changed"} ${r.changed.length + r.removed.length} file(s)` : "ok, nothing to change");
       return r;
     });
@@ -42,6 +45,8 @@ export async function push(args: PushArgs, print: (line: string) => void, progre
     print(JSON.stringify({ inventory: source.inventoryFile, dryRun: args.dryRun, hosts: results, skipped, stopped: stopped ?? null, exitCode: code }, null, 2));
     return code;
   }
+  // --dry-run: each host's diff and forecast, in inventory order, before the recap.
+  for (const r of results) if (r.diff && r.forecast) for (const line of [...diffLines(r.host, r.diff), ...forecastLines(r.host, r.forecast)]) print(line);
   print("");
   print("PUSH RECAP");
   for (const r of results) print(recapLine(r, width));

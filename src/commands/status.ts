@@ -23,9 +23,10 @@ export async function status(args: { inventory?: string; limit?: string; forks: 
   const source = await resolveSource(args.inventory, args.limit);
   const rendered = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest).id] as const);
   const all = await pool(rendered, args.forks, ([host, id]) => statusOf(host, id));
-  if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all }, null, 2));
+  const code = all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;
+  if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all, exitCode: code }, null, 2));
   else for (const s of all) for (const line of describe(s)) print(printable(line));
-  return all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;
+  return code;
 }
 
 async function statusOf(host: Host, rendered: string): Promise<HostStatus> {

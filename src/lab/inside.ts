@@ -11,6 +11,7 @@ import { type AddressChangeRun, addressChangeScenario } from "./address-change.j
 import { writeUpLayout } from "./control.js";
 import { NAT_MODULES } from "./internet.js";
 import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
+import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
@@ -32,6 +33,8 @@ export interface FailoverRun {
   layout: "netgen" | "write-up";
   primary: string;
   cuts: CutReport[];
+  /** netgen's layout: each masquerading exit's forward policy, checked after the cuts. */
+  exitPolicy?: ExitPolicyRun[];
 }
 
 export interface StrategyRun {
@@ -93,7 +96,7 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
   const files = filesOf(inventory, bundle);
   progress(`${bundle.name}: failover, netgen's files`);
-  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), (t) => failoverScenario(t, bundle, gw));
+  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), async (t) => ({ ...(await failoverScenario(t, bundle, gw)), exitPolicy: await exitPolicyScenario(t, bundle) }));
   // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
   if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);

@@ -51,16 +51,23 @@ function dialer(inventory: Inventory, bundle: Bundle, i: number): string {
 
 /** udhcpd for the ISP's current pool (killed with the namespace, or by changeLease). */
 function serveDhcp(isp: Isp): void {
-  const { k } = isp;
   const g = isp.dhcp!.generation;
-  const net = `100.${64 + g}.${k}`;
-  const conf = join(isp.dir, `udhcpd-${g}.conf`);
-  const leases = join(isp.dir, `leases-${g}`);
+  startUdhcpd(isp.ns, "cust", `100.${64 + g}.${isp.k}`, isp.dir, String(g));
+}
+
+/**
+ * busybox udhcpd on `iface` in `ns`, leasing <net>.100-199 of the /24 `net`
+ * ("100.64.3") with <net>.1 (given to `iface`) as the router; its files in
+ * `dir`, named by `tag`. Killed with the namespace.
+ */
+export function startUdhcpd(ns: string, iface: string, net: string, dir: string, tag: string): void {
+  const conf = join(dir, `udhcpd-${tag}.conf`);
+  const leases = join(dir, `leases-${tag}`);
   writeFileSync(leases, "");
-  const lines = [`start ${net}.100`, `end ${net}.199`, "interface cust", `lease_file ${leases}`, `pidfile ${join(isp.dir, "udhcpd.pid")}`];
+  const lines = [`start ${net}.100`, `end ${net}.199`, `interface ${iface}`, `lease_file ${leases}`, `pidfile ${join(dir, `udhcpd-${tag}.pid`)}`];
   writeFileSync(conf, [...lines, `opt router ${net}.1`, "opt subnet 255.255.255.0", "opt lease 3600", ""].join("\n"));
-  ip("-n", isp.ns, "addr", "add", `${net}.1/24`, "dev", "cust");
-  startInNs(isp.ns, "busybox", ["udhcpd", "-f", conf], { stdio: "ignore" });
+  ip("-n", ns, "addr", "add", `${net}.1/24`, "dev", iface);
+  startInNs(ns, "busybox", ["udhcpd", "-f", conf], { stdio: "ignore" });
 }
 
 /**
@@ -72,7 +79,7 @@ function serveDhcp(isp: Isp): void {
 export function changeLease(isp: Isp): string {
   if (!isp.dhcp) throw new Error(`${isp.host}:${isp.uplink.name} is not a DHCP uplink`);
   const old = isp.dhcp.router;
-  run("sh", ["-c", `kill $(cat '${join(isp.dir, "udhcpd.pid")}')`]);
+  run("sh", ["-c", `kill $(cat '${join(isp.dir, `udhcpd-${isp.dhcp.generation}.pid`)}')`]);
   ip("-n", isp.ns, "link", "set", "cust", "down");
   ip("-n", isp.ns, "addr", "del", `${old}/24`, "dev", "cust");
   isp.dhcp = { generation: isp.dhcp.generation + 1, router: poolRouter(isp.k, isp.dhcp.generation + 1) };

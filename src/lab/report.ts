@@ -80,6 +80,17 @@ function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
   ]);
 }
 
+/** Each masquerading exit's forward policy (exit-policy.ts), as met or MISSED. */
+function exitPolicyGoals(r: FailoverRun): string[] {
+  return (r.exitPolicy ?? []).flatMap((p) => {
+    const name = `goal ${r.bundle}: ${p.exit} forwards only what the inventory declares`;
+    return [
+      `${name}: the bundle reaches out of ${p.uplink}, masqueraded: ${p.outward ? "met" : "MISSED"}`,
+      `${name}: a host on ${p.uplink}'s segment cannot reach the bundle network: ${p.inwardRefused && p.dropped > 0 && p.controlReached ? "met" : "MISSED"} (refused: ${p.inwardRefused}, ${p.dropped} packet(s) counted by the forward chain's drop; control without the chain: ${p.controlReached ? "reached" : "NOT reached, so the check proves nothing"})`,
+    ];
+  });
+}
+
 function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
   const name = `goal ${r.bundle} as ${s.strategy}${s.transport ? ` over ${s.transport}` : ""}`;
   if (s.error) return [`${name}: MISSED (the run failed: ${s.error})`];
@@ -118,6 +129,7 @@ export function labTable(r: LabReport): string[] {
     ...(r.addressChanges ?? []).flatMap(addressChangeTable),
     ...r.throughput.flatMap(throughputTable),
     ...r.failover.flatMap((f) => failoverGoals(f, r.emulated)),
+    ...r.failover.flatMap(exitPolicyGoals),
     ...(r.addressChanges ?? []).flatMap(addressChangeGoals),
     ...r.throughput.flatMap((t) => t.strategies.flatMap((s) => strategyGoal(s, t))),
   ];

@@ -11,6 +11,7 @@ import { giveEqualizers } from "./equalizers.js";
 import { buildInternet, type Internet } from "./internet.js";
 import { type LabKey, writePrivateKey } from "./keys.js";
 import { deadEnd, inNs, ip, link, newNamespace, removeNamespace, run } from "./namespaces.js";
+import { type Outside, wireOutside } from "./outside.js";
 import { type Networkd, startNetworkd, waitFor } from "./networkd.js";
 
 
@@ -32,6 +33,8 @@ export interface Topology {
   wires: Wire[];
   /** With TopologyOptions.internet: the ISPs and the internet between the hosts. */
   internet?: Internet;
+  /** Masquerading uplinks no path uses, each wired to an outside namespace. */
+  outside: Outside[];
   teardown(): Promise<void>;
 }
 
@@ -109,6 +112,7 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
   const topology: Topology = {
     hosts,
     wires,
+    outside: [],
     async teardown() {
       for (const h of hosts.values()) await h.networkd?.stop();
       removeAll();
@@ -121,7 +125,7 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
   };
   try {
     if (options.internet) wireInternet(inventory, bundle, topology, owners, options, root, others);
-    else wire(inventory, bundle, topology, owners, options);
+    else wire(inventory, bundle, topology, owners, options, root, others);
     startHosts(inventory, bundle, topology, files, root, options.keys);
   } catch (error) {
     removeAll();
@@ -131,7 +135,8 @@ export function buildTopology(inventory: Inventory, bundle: Bundle, files: HostF
 }
 
 /** A namespace per end, a wire namespace per path with the ends' uplinks as its bridge ports. */
-function wire(inventory: Inventory, bundle: Bundle, { hosts, wires }: Topology, owners: string[], options: TopologyOptions): void {
+function wire(inventory: Inventory, bundle: Bundle, topology: Topology, owners: string[], options: TopologyOptions, root: string, made: string[]): void {
+  const { hosts, wires } = topology;
   for (const end of bundle.ends) hosts.set(end.host, { name: end.host, ns: newNamespace(`lab-${end.host}`) });
   giveEqualizers(owners, hosts);
   const wired = new Set<string>();
@@ -155,9 +160,19 @@ function wire(inventory: Inventory, bundle: Bundle, { hosts, wires }: Topology, 
       if (gateway?.gatewayText && gateway.address) ip("-n", ns, "addr", "add", `${gateway.gatewayText}/${gateway.address.prefix}`, "dev", "br0");
     }
   });
+  wireTheRest(inventory, bundle, topology, wired, root, made);
+}
+
+/** Each uplink no path uses: a masquerading one leads outside (outside.ts), any other nowhere. */
+function wireTheRest(inventory: Inventory, bundle: Bundle, topology: Topology, wired: ReadonlySet<string>, root: string, made: string[]): void {
   for (const end of bundle.ends) {
     const host = lookup(inventory).host(end.host)!;
-    for (const u of host.uplinks) if (!wired.has(`${host.name}/${u.name}`)) deadEnd(hosts.get(end.host)!.ns, u.name, { carrier: false });
+    const ns = topology.hosts.get(end.host)!.ns;
+    for (const u of host.uplinks) {
+      if (wired.has(`${host.name}/${u.name}`)) continue;
+      if (u.masquerade) topology.outside.push(wireOutside(ns, u, root, made));
+      else deadEnd(ns, u.name, { carrier: false });
+    }
   }
 }
 
@@ -174,10 +189,7 @@ function wireInternet(inventory: Inventory, bundle: Bundle, topology: Topology, 
     wires.push({ ns: isp.ns, ports: ["cust", "wan"] });
   }
   const wired = new Set(internet.isps.map((i) => `${i.host}/${i.uplink.name}`));
-  for (const end of bundle.ends) {
-    const host = lookup(inventory).host(end.host)!;
-    for (const u of host.uplinks) if (!wired.has(`${host.name}/${u.name}`)) deadEnd(hosts.get(end.host)!.ns, u.name, { carrier: false });
-  }
+  wireTheRest(inventory, bundle, topology, wired, root, made);
 }
 
 /** Each host's files in its folder, its own machine-id, its sysctls applied and networkd started. */

@@ -50,6 +50,17 @@ async function readOnly(conn: Connection, args: string[]): Promise<Answer> {
   return { ...r, records: r.code === 0 ? parseAnswer(conn.host, args[0]!, r.stdout) : [] };
 }
 
+/**
+ * What activating release `id` would do, decided by the agent's own activation
+ * code (verb plan) and done nothing: the script runs from memory and reads the
+ * release (a tar of its manifest and the files that change) from stdin.
+ */
+export async function planActivation(conn: Connection, id: string, release: Buffer): Promise<AgentRecord[]> {
+  const r = await conn.exec(`exec sh -c ${quote(agentScript)} netgen-host plan ${quote(id)}`, release);
+  if (r.code !== 0) throw new HostFailed(`could not plan the activation: ${r.stderr.trim() || r.stdout.trim()}`);
+  return parseAnswer(conn.host, "plan", r.stdout);
+}
+
 interface Answer {
   code: number;
   stdout: string;

@@ -40,6 +40,11 @@ export type AgentRecord =
   | { type: "still-activating" }
   /** A line the activation wrote on stderr. */
   | { type: "log"; text: string }
+  // What an activation would do (plan: push --dry-run), decided by the activation's own code.
+  | { type: "device"; name: string; change: "recreate" | "delete" | "create" | "reconfigure"; why: string; settleMs: number }
+  | { type: "unit-step"; unit: string; step: "stop" | "restart" | "wait"; devices: string }
+  | { type: "reload"; what: "systemd" | "modules" | "sysctl" | "networkd" }
+  | { type: "planned"; release: string; was: string }
   // Health (health, wait-health).
   | { type: "problem"; text: string }
   | { type: "note"; text: string }
@@ -81,6 +86,10 @@ const FIELDS: { [T in RecordType]: { [K in Exclude<keyof RecordOf<T>, "type">]-?
   activation: { rc: "number", endedMsAgo: "number" },
   "still-activating": {},
   log: { text: "string" },
+  device: { name: "string", change: ["recreate", "delete", "create", "reconfigure"], why: "string", settleMs: "number" },
+  "unit-step": { unit: "string", step: ["stop", "restart", "wait"], devices: "string" },
+  reload: { what: ["systemd", "modules", "sysctl", "networkd"] },
+  planned: { release: "string", was: "string" },
   problem: { text: "string" },
   note: { text: "string" },
   settle: { ms: "number" },

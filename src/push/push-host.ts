@@ -4,7 +4,9 @@
 // restores the previous release by itself.
 import { randomBytes } from "node:crypto";
 import type { Host } from "../inventory/types.js";
-import { AGENT, armAndActivate, confirm, drift, expire, type HostState, installScript, quote, readState, STATE_DIR, waitActivation, waitHostHealthy } from "./agent.js";
+import { AGENT, armAndActivate, confirm, drift, expire, type HostState, installScript, planActivation, quote, readState, STATE_DIR, waitActivation, waitHostHealthy } from "./agent.js";
+import { type Forecast, forecastOf } from "./forecast.js";
+import { changes, type HostDiff, hostDiff } from "./host-diff.js";
 import { connect, type Connection, HostKeyRefused, Unreachable } from "./connection.js";
 import { bootNote, preflight } from "./preflight.js";
 import type { Release } from "./release.js";
@@ -17,6 +19,8 @@ export interface PushOptions {
   acceptNew: boolean;
   connectTimeoutMs: number;
   progress(host: string, phase: string): void;
+  /** Per bundle of this host, the devices on its paths and its uplinks (forecast.ts: bundleDevices). */
+  bundles?: Map<string, { devices: Set<string>; uplinks: Set<string> }>;
   /** Bonds of new bundles whose far end is pushed after this host (see far-ends.ts). */
   lonely?(state: HostState): string[];
 }
@@ -33,19 +37,14 @@ export interface HostResult {
   actions: string[];
   rebootNeeded: string[];
   error?: string;
+  /** --dry-run: what would change, file by file, and what the activation would do. */
+  diff?: HostDiff;
+  forecast?: Forecast;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long to wait before a new connection after one failed during confirmation. */
 const RETRY_MS = 200;
-
-/** What this release changes against the host's current one. */
-export function changes(release: Release, state: HostState): { changed: string[]; removed: string[] } {
-  const changed = release.entries.filter((e) => state.files.get(e.path)?.expected !== (e.kind === "f" ? e.sha256 : e.target)).map((e) => e.path);
-  const paths = new Set(release.entries.map((e) => e.path));
-  const removed = [...state.files.keys()].filter((p) => !paths.has(p));
-  return { changed, removed };
-}
 
 export async function pushHost(host: Host, release: Release, options: PushOptions): Promise<HostResult> {
   const result: HostResult = { host: host.name, outcome: "ok", release: release.id, changed: [], removed: [], actions: [], rebootNeeded: [] };
@@ -75,7 +74,11 @@ export async function pushHost(host: Host, release: Release, options: PushOption
     if (refused.length > 0) return { ...result, outcome: "failed", error: `preflight: ${refused.join("; ")} (nothing was written)` };
     const note = bootNote(state);
     if (note) result.actions.push(note);
-    if (options.dryRun) return { ...result, outcome: "changed" };
+    if (options.dryRun) {
+      // The agent plans with the files the upload would send (and, under --force, the edited ones it would restore).
+      const plan = await planActivation(conn, release.id, archive(release, new Set([...changed, ...(options.force ? edited : [])])));
+      return { ...result, outcome: "changed", diff: await hostDiff(conn, release, state), forecast: forecastOf(plan, options.bundles ?? new Map()) };
+    }
     options.progress(host.name, `uploading ${changed.length} file${changed.length === 1 ? "" : "s"}`);
     await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined);
     return await activate(host, conn, release.id, result, options, options.lonely?.(state) ?? []);
@@ -92,11 +95,6 @@ export async function pushHost(host: Host, release: Release, options: PushOption
 async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined): Promise<void> {
   const dir = `${STATE_DIR}/releases/${release.id}`;
   const fresh = changed.filter((p) => !owned.has(p));
-  const send = new Set(changed);
-  const archive = tar([
-    { path: "manifest", content: Buffer.from(release.manifest) },
-    ...release.entries.filter((e) => send.has(e.path)).map((e) => (e.kind === "f" ? { path: `files/${e.path}`, content: e.content, mode: parseInt(e.mode, 8) } : { path: `files/${e.path}`, link: e.target })),
-  ]);
   const script = [
     "set -e",
     // Never take over a file netgen does not own; under --force, keep a copy of what gets overwritten.
@@ -112,9 +110,17 @@ async function upload(conn: Connection, release: Release, changed: string[], own
     `${AGENT} verify ${dir}.partial`,
     `mv -T ${dir}.partial ${dir}`,
   ].filter(Boolean).join("\n");
-  const r = await conn.exec(script, archive);
+  const r = await conn.exec(script, archive(release, new Set(changed)));
   if (r.code === 4) throw new Error(`would overwrite files netgen does not own: ${r.stdout.trim().replace(/\n/g, ", ")} (move them away, or --force)`);
   if (r.code !== 0) throw new Error(`upload failed: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** The release as the host's agent takes it: its manifest and the files of `send`. */
+function archive(release: Release, send: Set<string>): Buffer {
+  return tar([
+    { path: "manifest", content: Buffer.from(release.manifest) },
+    ...release.entries.filter((e) => send.has(e.path)).map((e) => (e.kind === "f" ? { path: `files/${e.path}`, content: e.content, mode: parseInt(e.mode, 8) } : { path: `files/${e.path}`, link: e.target })),
+  ]);
 }
 
 /** Under --force: every file about to be overwritten (unowned, or edited on the host) copied to backup/<release>/ first. */

@@ -79,8 +79,8 @@ export class ScratchHost {
   }
 
   /** Run the agent in a session of its own, so a crash point kills it and its children, not us. */
-  run(args: string[], crashAt?: string, extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: { ...this.env(crashAt), ...extraEnv }, timeout: 30000 });
+  run(args: string[], crashAt?: string, extraEnv: NodeJS.ProcessEnv = {}, input?: Buffer): SpawnSyncReturns<string> {
+    return spawnSync("setsid", ["sh", AGENT, ...args], { encoding: "utf8", env: { ...this.env(crashAt), ...extraEnv }, timeout: 30000, input });
   }
 
   /** Like run, but must succeed. */
