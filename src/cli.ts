@@ -35,6 +35,7 @@ const STRICT = { type: "boolean", default: false, describe: "treat warnings as e
 const LIMIT = { type: "string", describe: "only these hosts: names, groups, globs (venue-*), !exclusions, comma separated" } as const;
 const INVENTORY = { type: "string", describe: "inventory YAML file (default: the one inventory rendered under generated/)" } as const;
 const ACCEPT_NEW = { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" } as const;
+const SSH_CONFIG = { type: "string", describe: "read this ssh config instead of ~/.ssh/config (also NETGEN_SSH_CONFIG)" } as const;
 const CONFIRM_TIMEOUT = { type: "number", default: 60, describe: "seconds a host waits for confirmation before it rolls back" } as const;
 
 /** package.json two folders above dist/src/cli.js: in a checkout and in an installed tarball alike. */
@@ -77,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   await yargs(completionShell(argv))
     .scriptName("netgen")
+    // One ssh config for the whole run: ssh-options.ts reads it through the environment, as it reads NETGEN_SSH_CONFIG.
+    .middleware((a) => {
+      if (typeof a.sshConfig === "string") process.env.NETGEN_SSH_CONFIG = a.sshConfig;
+    })
     .usage("netgen: one reviewed inventory of multi-uplink gateways -> persistent systemd-networkd files")
     .command(
       "validate <inventory>",
@@ -131,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
           .option("limit", LIMIT)
           .option("forks", FORKS)
           .option("accept-new", ACCEPT_NEW)
+          .option("ssh-config", SSH_CONFIG)
           .option("json", { type: "boolean", default: false, describe: "print every host's files to write, remove and edited on the host, with their diffs, as JSON on stdout" }),
       async (a) => void (code = await diff({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), acceptNew: a.acceptNew, json: a.json }, out)),
     )
@@ -149,7 +155,8 @@ async function main(argv: string[]): Promise<number> {
           .option("json", { type: "boolean", default: false, describe: "print the recap as JSON on stdout (with --dry-run: each host's diff and forecast too)" })
           .option("yes", { type: "boolean", default: false, describe: "do not ask before pushing (asked only on a terminal)" })
           .option("force", { type: "boolean", default: false, describe: "overwrite files edited on the host (drift) or not owned by netgen" })
-          .option("accept-new", ACCEPT_NEW),
+          .option("accept-new", ACCEPT_NEW)
+          .option("ssh-config", SSH_CONFIG),
       async (a) => {
         const forks = positiveInt(a.forks, "--forks");
         const confirmTimeout = positiveInt(a.confirmTimeout, "--confirm-timeout");
@@ -170,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
     .command(
       "status [inventory]",
       "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
-      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }),
+      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }).option("ssh-config", SSH_CONFIG),
       async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json }, out)),
     )
     .command(
@@ -182,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
           .option("rotate", { type: "string", array: true, describe: "make a new key on these hosts (the old key file stays for a rollback)" })
           .option("limit", { type: "string", describe: "only these hosts, comma separated" })
           .option("accept-new", { type: "boolean", default: false, describe: "learn unknown host keys into known_hosts" })
+          .option("ssh-config", SSH_CONFIG)
           .option("json", { type: "boolean", default: false, describe: "print each host's key outcome and public key, and whether the keys file was written, as JSON on stdout" }),
       async (a) => {
         const rotate = (a.rotate ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
@@ -197,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
           .positional("host", { type: "string", demandOption: true, describe: "the host to roll back" })
           .positional("inventory", INVENTORY)
           .option("confirm-timeout", CONFIRM_TIMEOUT)
+          .option("ssh-config", SSH_CONFIG)
           .option("json", { type: "boolean", default: false, describe: "print the host's outcome, releases and actions as JSON on stdout (progress stays on stderr)" }),
       async (a) => void (code = await rollback({ host: a.host, inventory: a.inventory, confirmTimeout: positiveInt(a.confirmTimeout, "--confirm-timeout"), json: a.json }, out, (line) => process.stderr.write(`${line}\n`))),
     )

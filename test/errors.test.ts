@@ -1,5 +1,5 @@
 // Every command's user-facing failures, through the CLI: the documented exit
-// code (1 bad input or a local problem, 2 a host failed, 4 a host unreachable),
+// code (1 bad input, 2 a host failed, 4 a host unreachable, 5 a local key problem),
 // a message that says what went wrong, and never a stack trace. The hosts are
 // a closed port on 127.0.0.1 and a real sshd that refuses every command (so
 // the agent cannot be installed, and nothing is run on this machine).
@@ -66,6 +66,9 @@ let missing = "";
 let encrypted = "";
 let refused = "";
 let noKey = "";
+let folder = "";
+let notAKey = "";
+let publicKey = "";
 let unauthorised = "";
 test.before(async () => {
   if (!ready) return;
@@ -75,6 +78,10 @@ test.before(async () => {
   refusing = await startSshd(keys, ["ed25519"], ["ForceCommand=echo this host runs nothing for netgen >&2; exit 1"]);
   refused = project("refused", refusing.port, keys.clientKey);
   noKey = project("no-key", refusing.port, undefined);
+  folder = project("folder", refusing.port, work);
+  writeFileSync(join(work, "not-a-key.txt"), "just some text\n");
+  notAKey = project("not-a-key", refusing.port, join(work, "not-a-key.txt"));
+  publicKey = project("public-key", refusing.port, join(work, "unauthorised-key.pub"));
   unauthorised = project("unauthorised", refusing.port, join(work, "unauthorised-key"));
 });
 test.after(async () => {
@@ -83,12 +90,13 @@ test.after(async () => {
 });
 
 hostCase("host unreachable (closed port)", () => closed, 4, /127\.0\.0\.1:\d+.*(ECONNREFUSED|refused)/);
-hostCase("identity file missing", () => missing, 1, /hosts\.gw\.ssh\.identity .*no-such-key: no such file/);
-hostCase("identity protected by a passphrase", () => encrypted, 1, /hosts\.gw\.ssh\.identity .*encrypted-key: the key is protected by a passphrase.*ssh-add/);
-// status reads the agent's state without installing it: a host that runs nothing is not in sync (2).
-// Found when the host is contacted (an inventory may name no key and push would still check the tree first):
-// push counts that host as failed (2), the one-host commands stop with 1.
-hostCase("no identity and no ssh-agent", () => noKey, (command) => (command === "push" ? 2 : 1), /hosts\.gw\.ssh has no identity and no ssh-agent is running/, { SSH_AUTH_SOCK: "" });
+// Local key problems: exit 5, found before any host is contacted (push included), naming the file.
+hostCase("identity file missing", () => missing, 5, /hosts\.gw\.ssh\.identity .*no-such-key: no such file/);
+hostCase("identity protected by a passphrase, no agent", () => encrypted, 5, /hosts\.gw\.ssh\.identity .*encrypted-key: the key is protected by a passphrase.*no ssh-agent is running.*ssh-add/, { SSH_AUTH_SOCK: "" });
+hostCase("identity is a folder", () => folder, 5, /hosts\.gw\.ssh\.identity .*: a folder, not a key file/);
+hostCase("identity is not a key", () => notAKey, 5, /hosts\.gw\.ssh\.identity .*not-a-key\.txt: not a private key netgen can use/);
+hostCase("identity is a public key", () => publicKey, 5, /hosts\.gw\.ssh\.identity .*unauthorised-key\.pub: a public key, not a private one/);
+hostCase("no identity and no ssh-agent", () => noKey, 5, /hosts\.gw: no identity and no ssh-agent is running/, { SSH_AUTH_SOCK: "" });
 hostCase("login refused", () => unauthorised, 4, /refused the login as root with the key .*unauthorised-key: is its public key in ~root\/\.ssh\/authorized_keys/);
 hostCase("the agent cannot run", () => refused, 2, /could not (install netgen's agent|read the host's (state|status|files)|make the WireGuard key): this host runs nothing for netgen|release/);
 

@@ -116,7 +116,7 @@ for (const c of ready ? CASES : []) {
       const before = existsSync(userFile) ? readFileSync(userFile, "utf8") : "";
       // The oracle first: it must not see what netgen learns.
       const oracle = c.pin === undefined && c.userFile === undefined ? openssh(c, sshd.port, dir) : undefined;
-      const host = { name: "gw", ssh: { host: c.address ?? "127.0.0.1", port: sshd.port, user: "root", identity: keys.clientKey, hostKey: c.pin } } as unknown as Host;
+      const host = { name: "gw", ssh: { host: c.address ?? "127.0.0.1", port: sshd.port, user: "root", identity: { value: keys.clientKey, where: "hosts.gw.ssh.identity" }, hostKey: c.pin } } as unknown as Host;
       let outcome: string;
       try {
         const conn = await connect(host, { acceptNew: c.acceptNew ?? false, timeoutMs: 10000 });

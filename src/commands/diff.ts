@@ -23,7 +23,7 @@ export interface HostDiffReport extends Partial<HostDiff> {
 type Outcome = { code: number; report: HostDiffReport; lines: string[] } | { error: unknown };
 
 export async function diff(args: { inventory?: string; limit?: string; forks: number; acceptNew: boolean; json?: boolean }, print: (line: string) => void): Promise<number> {
-  const source = resolveSource(args.inventory, args.limit);
+  const source = await resolveSource(args.inventory, args.limit);
   const releases = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest)] as const);
   let code = 0;
   const reports: HostDiffReport[] = [];

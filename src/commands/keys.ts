@@ -7,7 +7,7 @@ import { ExitError, HostFailed } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { limitHosts, validateFile } from "../pipeline/pipeline.js";
 import { printable, wireguardKey, type HostKey } from "../push/agent.js";
-import { connect, HostKeyRefused, loadIdentity, Unreachable } from "../push/connection.js";
+import { checkLocalKeys, connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { pool } from "../push/fleet.js";
 import { hostsNeedingKeys } from "../wireguard/key-hosts.js";
 import { keysText, writeKeysFile } from "../wireguard/keys-file.js";
@@ -33,7 +33,7 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
   }
   const hosts = selectHosts(inventory, limitHosts(inventory, args.limit), args.rotate, args.inventory);
   // A missing or passphrase-protected login key is this machine's problem: said before any host is asked.
-  for (const host of hosts) loadIdentity(host);
+  await checkLocalKeys(hosts);
 
   const answers = await pool(hosts, FORKS, (host) => ask(host, args.rotate.includes(host.name), args.acceptNew));
   const next = new Map(recorded.hosts);

@@ -25,7 +25,7 @@ export interface PushArgs {
 
 export async function push(args: PushArgs, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
   checkConfirmTimeout(args.confirmTimeout);
-  const source = resolveSource(args.inventory, args.limit);
+  const source = await resolveSource(args.inventory, args.limit);
   // Every release is read and checked before any host is touched.
   const releases = new Map(source.hosts.map((h) => [h.name, readRelease(source.outDir, h.name, source.manifest)]));
   const width = Math.max(...source.hosts.map((h) => h.name.length));

@@ -11,7 +11,7 @@ export async function rollback(args: { host: string; inventory?: string; confirm
   checkConfirmTimeout(args.confirmTimeout);
   // HOST goes through --limit's selection, which also takes groups and globs: rollback acts on one named host.
   if (!new RegExp(HOST_NAME).test(args.host)) throw new ExitError(`rollback: '${args.host}' is not a host name: rollback goes back on one host, named in full`);
-  const source = resolveSource(args.inventory, args.host);
+  const source = await resolveSource(args.inventory, args.host);
   const host = source.hosts[0]!;
   if (source.hosts.length !== 1 || host.name !== args.host) {
     throw new ExitError(`rollback: '${args.host}' is a group (${source.hosts.map((h) => h.name).join(", ")}): rollback goes back on one host, named in full`);

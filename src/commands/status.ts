@@ -20,7 +20,7 @@ export interface HostStatus extends Partial<Omit<AgentStatus, "pending">> {
 }
 
 export async function status(args: { inventory?: string; limit?: string; forks: number; json: boolean }, print: (line: string) => void): Promise<number> {
-  const source = resolveSource(args.inventory, args.limit);
+  const source = await resolveSource(args.inventory, args.limit);
   const rendered = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest).id] as const);
   const all = await pool(rendered, args.forks, ([host, id]) => statusOf(host, id));
   const code = all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;

@@ -50,13 +50,22 @@ function readHost(name: string, raw: Obj, defaults: Obj, defaultSsh: Obj): Host 
     ssh: {
       host: str(ssh.host),
       hostKey: str(ssh.host_key),
-      identity: str(ssh.identity),
-      user: str(ssh.user) ?? str(defaultSsh.user) ?? "root",
-      port: int(ssh.port) ?? int(defaultSsh.port) ?? 22,
+      identity: setting(name, "identity", ssh, defaultSsh),
+      user: str(ssh.user) ?? str(defaultSsh.user),
+      port: int(ssh.port) ?? int(defaultSsh.port),
+      jump: setting(name, "jump", ssh, defaultSsh),
     },
     uplinks,
     loopbacks,
   };
+}
+
+/** The host's own value of an ssh key, else the one under defaults.ssh, with where it was written. */
+function setting(host: string, key: string, ssh: Obj, defaultSsh: Obj) {
+  const own = str(ssh[key]);
+  if (own !== undefined) return { value: own, where: `hosts.${host}.ssh.${key}` };
+  const shared = str(defaultSsh[key]);
+  return shared === undefined ? undefined : { value: shared, where: `defaults.ssh.${key}` };
 }
 
 function readUplink(host: string, name: string, order: number, raw: Obj): Uplink {

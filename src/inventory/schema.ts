@@ -28,6 +28,16 @@ const bundleName = { pattern: BUNDLE_NAME, title: "bundle name", description: "l
 const ifaceName = { pattern: IFACE_NAME, title: "interface name", description: "letters, digits, '_', '.', '-', at most 15 characters" };
 const sshUser = { type: "string", title: "SSH user", pattern: "^[a-z_][a-z0-9_-]{0,31}$", description: "a POSIX user name" };
 const sshPort = { type: "integer", title: "SSH port", minimum: 1, maximum: 65535 };
+const sshIdentity = { type: "string", title: "identity", pattern: "^[^\\x00-\\x1f]{1,4096}$", description: "the private key file to log in with" };
+/** `ssh -J` syntax: `[user@]host[:port]` hops, comma separated, or `none`; a bracketed IPv6 address takes a port. */
+const JUMP_HOP = "([a-z_][a-z0-9_-]{0,31}@)?([A-Za-z0-9][A-Za-z0-9.-]{0,252}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?";
+const sshJump = {
+  type: "string",
+  title: "jump hosts",
+  maxLength: 4096,
+  pattern: `^(none|${JUMP_HOP}(,${JUMP_HOP}){0,7})$`,
+  description: "bastions to go through, as ssh -J: '[user@]host[:port]', comma separated, first hop first (at most 8); 'none' for a direct connection",
+};
 const systemd = {
   type: "integer",
   title: "systemd version",
@@ -159,9 +169,10 @@ const host = {
           pattern: "^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}$|^SHA256:[A-Za-z0-9+/]{43}$",
           description: "the pinned host key ('ssh-ed25519 AAAA...') or its fingerprint ('SHA256:...')",
         },
-        identity: { type: "string", title: "identity", pattern: "^[^\\x00-\\x1f]{1,4096}$", description: "the private key file to log in with" },
+        identity: sshIdentity,
         user: sshUser,
         port: sshPort,
+        jump: sshJump,
       },
     },
     uplinks: { type: "object", title: "uplinks", minProperties: 1, maxProperties: MAX_UPLINKS_PER_HOST, propertyNames: ifaceName, additionalProperties: uplink },
@@ -188,7 +199,7 @@ export const inventorySchema = {
       type: "object",
       title: "defaults",
       additionalProperties: false,
-      properties: { systemd, ssh: { type: "object", title: "ssh", additionalProperties: false, properties: { user: sshUser, port: sshPort } } },
+      properties: { systemd, ssh: { type: "object", title: "ssh", additionalProperties: false, properties: { identity: sshIdentity, user: sshUser, port: sshPort, jump: sshJump } } },
     },
     hosts: { type: "object", title: "hosts", minProperties: 1, maxProperties: MAX_HOSTS, propertyNames: hostName, additionalProperties: host },
     bundles: { type: "object", title: "bundles", maxProperties: MAX_BUNDLES, propertyNames: bundleName, additionalProperties: bundle },

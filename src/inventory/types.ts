@@ -24,9 +24,20 @@ export interface Host {
   /** Names that --limit selects the host by (`groups:`), in the order written. */
   groups: string[];
   systemd: number;
-  ssh: { host?: string; hostKey?: string; identity?: string; user: string; port: number };
+  /**
+   * What the inventory says about reaching the host, the host's own keys over
+   * `defaults.ssh`; what neither says comes from ~/.ssh/config, then netgen's
+   * defaults (push/ssh-options.ts). `where` names the key for messages.
+   */
+  ssh: { host?: string; hostKey?: string; identity?: Setting; user?: string; port?: number; jump?: Setting };
   uplinks: Uplink[];
   loopbacks: Loopback[];
+}
+
+/** An inventory value with the key it was written under (`hosts.gw.ssh.jump`, `defaults.ssh.jump`). */
+export interface Setting {
+  value: string;
+  where: string;
 }
 
 export interface Uplink {

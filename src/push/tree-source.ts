@@ -6,7 +6,7 @@ import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";
 import { defaultOutDir, limitHosts, readManifest, validateFile } from "../pipeline/pipeline.js";
-import { loadIdentity } from "./connection.js";
+import { checkLocalKeys } from "./connection.js";
 
 export interface Source {
   inventory: Inventory;
@@ -16,7 +16,7 @@ export interface Source {
   hosts: Host[];
 }
 
-export function resolveSource(inventoryArg: string | undefined, limit: string | undefined): Source {
+export async function resolveSource(inventoryArg: string | undefined, limit: string | undefined): Promise<Source> {
   let inventoryFile = inventoryArg;
   if (inventoryFile === undefined) {
     const rendered = existsSync("generated") && statSync("generated").isDirectory() ? readdirSync("generated").filter((d) => existsSync(join("generated", d, MANIFEST))) : [];
@@ -32,7 +32,7 @@ export function resolveSource(inventoryArg: string | undefined, limit: string | 
   const only = limitHosts(inventory, limit);
   const hosts = inventory.hosts.filter((h) => only === undefined || only.has(h.name));
   // A missing or passphrase-protected key is this machine's problem: said before any host is contacted.
-  for (const host of hosts) loadIdentity(host);
+  await checkLocalKeys(hosts);
   const current = sha256(readFileSync(inventoryFile));
   const stale = hosts.filter((h) => manifest.hosts[h.name]?.inventorySha256 !== current).map((h) => h.name);
   if (stale.length > 0) {
