@@ -98,6 +98,7 @@ class BlockReader {
   private mapping(indent: number, depth: number): Record<string, unknown> {
     this.count();
     const map: Record<string, unknown> = {};
+    const seen = new Set<string>();
     while (this.at < this.lines.length) {
       const line = this.lines[this.at]!;
       if (line.indent < indent) break;
@@ -106,7 +107,8 @@ class BlockReader {
       const rest = colon < 0 ? outside() : line.text.slice(colon + 1);
       if (rest !== "" && rest[0] !== " ") outside();
       const key = plainKey(line.text.slice(0, colon));
-      if (Object.hasOwn(map, key)) outside(); // a duplicate: yaml keeps both; load.ts reports the second one
+      if (seen.has(key)) outside(); // yaml keeps both; load.ts reports the second one
+      seen.add(key);
       this.count();
       this.at++;
       setKey(map, key, rest === "" ? this.nested(indent, depth, true) : this.inline(rest.trimStart(), indent, depth));
@@ -195,12 +197,14 @@ class FlowReader {
     this.count();
     this.at++;
     const map: Record<string, unknown> = {};
+    const seen = new Set<string>();
     for (let first = true; ; first = false) {
       this.space();
       if (this.text[this.at] === "}" && first) break;
       const c = this.text[this.at];
       const key = c === '"' || c === "'" ? this.quoted(c) : plainKey(this.plain(true));
-      if (Object.hasOwn(map, key)) outside();
+      if (seen.has(key)) outside();
+      seen.add(key);
       this.count();
       this.space();
       if (this.text[this.at] !== ":") outside();
@@ -298,10 +302,7 @@ function plainValue(text: string): unknown {
   return text;
 }
 
-/**
- * As yaml's toJS sets a key: one named like an Object.prototype member becomes
- * an own property. Every key set is an own property, which is how duplicates are found.
- */
+/** As yaml's toJS sets a key: one named like an Object.prototype member becomes an own property. */
 function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
   if (key in map) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
