@@ -10,7 +10,6 @@ import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDo
 import { type DocPath, InventoryError, type LocatedProblem, type Problem } from "../errors.js";
 import { clipValues } from "./clip.js";
 import { nodeProblems } from "./nodes.js";
-import { OUTSIDE, readPlainYaml } from "./plain-yaml.js";
 
 /** Larger inventories are refused before parsing: 10,000 hosts take about 3 MB. */
 export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
@@ -43,18 +42,6 @@ export function loadInventory(file: string): LoadedInventory {
 }
 
 export function parseInventory(file: string, text: string, bytes: Buffer | string = text): LoadedInventory {
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const data = readPlainYaml(text);
-  if (data === OUTSIDE) return parseWithPositions(file, text, sha256);
-  // The text is in the plain subset, which `yaml` reads to the same data with
-  // no error: it is parsed again, with positions, only if a problem needs one.
-  let located: LoadedInventory | undefined;
-  const locate = (problem: Problem): LocatedProblem => (located ??= parseWithPositions(file, text, sha256)).locate(problem);
-  return { file, text, sha256, data, locate };
-}
-
-/** The `yaml` package's syntax tree: every syntax error, and a line and column for every node. */
-export function parseWithPositions(file: string, text: string, sha256: string): LoadedInventory {
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check compares each key with every earlier one
   // (quadratic in a 10,000-host map): duplicates are found in one pass below.
@@ -79,7 +66,7 @@ export function parseWithPositions(file: string, text: string, sha256: string): 
     throw new InventoryError([located(0, { path: [], message: `YAML: ${(error as Error).message}`, hint: "write the repeated parts out, or use fewer nested aliases" })]);
   }
   const locate = (problem: Problem): LocatedProblem => located(offsetOf(doc, problem.path, problem.at ?? "value"), problem);
-  return { file, text, sha256, data, locate };
+  return { file, text, sha256: createHash("sha256").update(bytes).digest("hex"), data, locate };
 }
 
 /**
