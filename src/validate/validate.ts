@@ -49,8 +49,7 @@ export function validateLoaded(loaded: LoadedInventory, options: WarningOptions 
   const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx), ...wireguardWarnings(ctx)];
   if (options.strict) problems.push(...warnings.map((w) => ({ ...w, message: `${w.message} (an error under --strict)` })));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
-  // Located only for someone who listens: a fast-read inventory is parsed again to find positions.
-  if (options.warn !== undefined) for (const w of sortProblems(warnings.map(loaded.locate))) options.warn(w);
+  for (const w of sortProblems(warnings.map(loaded.locate))) options.warn?.(w);
   return inventory;
 }
 
