@@ -25,8 +25,9 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 export function parseIp(text: string): Ip | undefined {
   if (IPV4.test(text)) {
-    const value = text.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-    return { family: 4, value, text: formatIp(4, value) };
+    // The pattern admits no leading zero and no sign: the text is already canonical.
+    const [a, b, c, d] = text.split(".").map(Number) as [number, number, number, number];
+    return { family: 4, value: BigInt(a * 16777216 + b * 65536 + c * 256 + d), text };
   }
   const v6 = parseIpv6(text);
   return v6 === undefined ? undefined : { family: 6, value: v6, text: formatIp(6, v6) };
@@ -65,9 +66,16 @@ export function bits(family: Family): number {
   return family === 4 ? 32 : 128;
 }
 
+/** Every netmask, made once: validation asks for one per address pair it compares. */
+const MASKS = { 4: masks(32), 6: masks(128) };
+
+function masks(bitCount: number): bigint[] {
+  const width = BigInt(bitCount);
+  return Array.from({ length: bitCount + 1 }, (_, prefix) => ((1n << width) - 1n) ^ ((1n << (width - BigInt(prefix))) - 1n));
+}
+
 function mask(family: Family, prefix: number): bigint {
-  const width = BigInt(bits(family));
-  return ((1n << width) - 1n) ^ ((1n << (width - BigInt(prefix))) - 1n);
+  return MASKS[family][prefix]!;
 }
 
 export function networkOf(cidr: Cidr): bigint {

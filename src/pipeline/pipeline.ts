@@ -7,7 +7,7 @@ import { loadInventory } from "../inventory/load.js";
 import { selectHosts } from "../inventory/select.js";
 import type { Inventory } from "../inventory/types.js";
 import type { RenderedTree } from "../output/tree.js";
-import { planInventory } from "../plan/plan.js";
+import { planHosts } from "../plan/plan.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHost } from "../render/render-host.js";
 import { validateLoaded, type WarningOptions } from "../validate/validate.js";
@@ -66,7 +66,9 @@ export function defaultOutDir(inventory: string): string {
 
 /** Plan and render hosts of a valid inventory (all, or those in `only`), in memory. */
 export function renderHosts(inventory: Inventory, only?: ReadonlySet<string>): HostFiles[] {
-  return planInventory(inventory, only).map(renderHost);
+  const files: HostFiles[] = [];
+  for (const plan of planHosts(inventory, only)) files.push(renderHost(plan));
+  return files;
 }
 
 /** Validate, plan and render in memory: nothing touches the disk but the one read of `file`. */

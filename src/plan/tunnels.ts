@@ -101,7 +101,11 @@ export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string,
   }
   assignKeys(drafts);
   const byBundle = new Map<string, Tunnel[]>();
-  for (const t of drafts) byBundle.set(t.bundle, [...(byBundle.get(t.bundle) ?? []), t]);
+  for (const t of drafts) {
+    const list = byBundle.get(t.bundle);
+    if (list) list.push(t);
+    else byBundle.set(t.bundle, [t]);
+  }
   const result = new Map<string, TunnelBundle>();
   for (const bundle of inventory.bundles) {
     const tunnels = byBundle.get(bundle.name);
@@ -126,7 +130,10 @@ function assignKeys(tunnels: Tunnel[]): void {
   const groups = new Map<string, Tunnel[]>();
   for (const t of tunnels) {
     const id = [t.ends[0].local, t.ends[1].local].sort().join("|");
-    groups.set(id, [...(groups.get(id) ?? []), t]);
+    // Appended in place: a copy per tunnel is quadratic where many share two addresses.
+    const group = groups.get(id);
+    if (group) group.push(t);
+    else groups.set(id, [t]);
   }
   for (const group of groups.values()) {
     if (group.length < 2) continue;

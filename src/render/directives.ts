@@ -83,26 +83,32 @@ for (const [directive, span] of Object.entries(DIRECTIVES)) {
 export function checkDirectives(path: string, content: string, version: number, host: string): void {
   let section = "";
   let keys: Map<string, Span> | undefined;
-  for (const line of content.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    if (line.startsWith("[")) {
-      const header = /^\[([A-Za-z0-9]+)\]$/.exec(line);
-      if (header === null) throw new InternalError(`${path}: rendered a line that is neither a section, a key nor a comment: ${JSON.stringify(line)}`);
-      section = header[1]!;
-      keys = BY_SECTION.get(section);
+  // Line by line without content.split(): 65 MB of networkd files for 10,000
+  // hosts, and an array of every line of each was garbage the moment it was read.
+  for (let start = 0, end = 0; start < content.length; start = end + 1) {
+    end = content.indexOf("\n", start);
+    if (end < 0) end = content.length;
+    const first = content.charCodeAt(start);
+    if (end === start || first === 35 /* # */) continue;
+    if (first !== 91 /* [ */) {
+      // Every key in the table is letters and digits: a line whose text before
+      // its first '=' is found there is a well-formed directive (the fast path);
+      // any other line is examined below.
+      const eq = content.indexOf("=", start);
+      const span = eq > start && eq < end ? keys?.get(content.slice(start, eq)) : undefined;
+      if (span === undefined) unknownLine(path, section, content.slice(start, end));
+      else if (version < span.since || (span.until !== undefined && version > span.until)) {
+        const key = content.slice(start, eq);
+        const need = version < span.since ? `systemd ${span.since} or later` : `systemd ${span.until} or earlier`;
+        throw new ExitError(`${host}: ${path} needs [${section}] ${key}=, which needs ${need}; the host is declared as systemd ${version}. Raise the host's systemd: (or defaults.systemd) if it runs a newer version.`);
+      }
       continue;
     }
-    // Every key in the table is letters and digits: a line whose text before
-    // its first '=' is found there is a well-formed directive (the fast path,
-    // tens of thousands of lines in a large fleet); any other line is examined below.
-    const eq = line.indexOf("=");
-    const span = eq > 0 ? keys?.get(line.slice(0, eq)) : undefined;
-    if (span === undefined) unknownLine(path, section, line);
-    else if (version < span.since || (span.until !== undefined && version > span.until)) {
-      const key = line.slice(0, eq);
-      const need = version < span.since ? `systemd ${span.since} or later` : `systemd ${span.until} or earlier`;
-      throw new ExitError(`${host}: ${path} needs [${section}] ${key}=, which needs ${need}; the host is declared as systemd ${version}. Raise the host's systemd: (or defaults.systemd) if it runs a newer version.`);
-    }
+    const line = content.slice(start, end);
+    const header = /^\[([A-Za-z0-9]+)\]$/.exec(line);
+    if (header === null) throw new InternalError(`${path}: rendered a line that is neither a section, a key nor a comment: ${JSON.stringify(line)}`);
+    section = header[1]!;
+    keys = BY_SECTION.get(section);
   }
 }
 

@@ -4,8 +4,7 @@
 import type { Problem } from "../../errors.js";
 import { createdDevices } from "../../plan/devices.js";
 import { MAX_IFNAME, RESERVED_IFNAME } from "../../plan/names.js";
-import { planTunnels } from "../../plan/tunnels.js";
-import { planWireguardLinks } from "../../plan/wireguard.js";
+import { planLinks } from "../../plan/plan.js";
 import type { RuleContext } from "./context.js";
 
 export function deviceRules(ctx: RuleContext): Problem[] {
@@ -34,13 +33,13 @@ export function deviceRules(ctx: RuleContext): Problem[] {
       taken.set(device.name, what);
     }
   }
-  const wireguard = planWireguardLinks(ctx.inventory);
+  const { wireguard, tunnels } = planLinks(ctx.inventory);
   for (const { bundle, mtu } of wireguard.values()) {
     if (bundle.strategy !== "ecmp" && bundle.strategy !== "teql") continue;
     const floor = bundle.linkSubnet?.ip.family === 6 || bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6)) ? 1280 : 576;
     if (mtu < floor) problems.push({ path: ["bundles", bundle.name], at: "key", message: `bundle ${bundle.name} would have an MTU of ${mtu} after WireGuard encapsulation, below ${floor}`, hint: "raise the uplinks' mtu:" });
   }
-  for (const { bundle, mtu } of planTunnels(ctx.inventory, wireguard).values()) {
+  for (const { bundle, mtu } of tunnels.values()) {
     const ipv6 = bundle.ends.some((e) => e.addresses.some((a) => a.cidr?.ip.family === 6));
     const floor = ipv6 ? 1280 : 576;
     if (mtu < floor) {
