@@ -96,16 +96,32 @@ export interface AuthMethods {
 }
 
 export async function authMethods(endpoint: Endpoint & { host?: string }): Promise<AuthMethods> {
-  const identities = endpoint.identities.map(readIdentity);
   const socket = process.env.SSH_AUTH_SOCK || undefined;
+  const inAgent = await agentBlobs(socket);
+  const usable = (i: Identity) => i.privateKey !== undefined || inAgent.has(i.publicBlob!);
+  // An ssh config's unusable IdentityFile is skipped, as ssh skips it ("no such identity").
+  const skipped: string[] = [];
+  const identities = endpoint.identities.flatMap((spec) => {
+    if (!spec.optional) return [readIdentity(spec)];
+    try {
+      const identity = readIdentity(spec);
+      if (usable(identity)) return [identity];
+      skipped.push(`${where(spec)}: passphrase-protected and not in ssh-agent`);
+      return [];
+    } catch (error) {
+      if (!(error instanceof IdentityError)) throw error;
+      skipped.push(error.message);
+      return [];
+    }
+  });
   if (identities.length === 0 && socket === undefined) {
     const whose = endpoint.host === undefined ? `jump host ${endpoint.label}` : `hosts.${endpoint.host}`;
     const what = "give ssh.identity (or defaults.ssh.identity, or IdentityFile in the ssh config), the path of a private key, or start ssh-agent and ssh-add the key";
-    throw new IdentityError(`${whose}: no identity and no ssh-agent is running (SSH_AUTH_SOCK is not set): ${what}`);
+    const none = skipped.length > 0 ? `no usable identity (skipped: ${skipped.join("; ")})` : "no identity";
+    throw new IdentityError(`${whose}: ${none} and no ssh-agent is running (SSH_AUTH_SOCK is not set): ${what}`);
   }
-  const inAgent = await agentBlobs(socket);
   for (const identity of identities) {
-    if (identity.privateKey === undefined && !inAgent.has(identity.publicBlob!)) {
+    if (!usable(identity)) {
       const what = `ssh-add ${identity.spec.path}, or use a deploy key without a passphrase`;
       throw new IdentityError(`${where(identity.spec)}: the key is protected by a passphrase, which netgen does not ask for, and ssh-agent does not hold it: ${what}`);
     }

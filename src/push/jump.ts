@@ -29,12 +29,24 @@ function viaHop(hop: Endpoint, error: unknown): unknown {
   return new ExitError(message, error.code);
 }
 
-function forward(hop: Endpoint, ssh: NodeSSH, address: string, port: number): Promise<Duplex> {
+/**
+ * A channel from `hop` to address:port, within timeoutMs: the hop's own connect
+ * to a host that drops packets would wait out the kernel's SYN retries (~127 s),
+ * and the login's readyTimeout starts only once the channel exists.
+ */
+function forward(hop: Endpoint, ssh: NodeSSH, address: string, port: number, timeoutMs: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const connection = ssh.connection;
     if (!connection) return reject(new Unreachable(`${named(hop)}: the connection closed`));
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Unreachable(`${named(hop)}: no channel to ${address}:${port} within ${timeoutMs / 1000}s`));
+    }, timeoutMs);
     connection.forwardOut("127.0.0.1", 0, address, port, (error: Error | undefined, stream: Duplex) => {
-      if (error) reject(new Unreachable(`${named(hop)}: cannot open a channel to ${address}:${port} (${error.message})`));
+      clearTimeout(timer);
+      if (late) stream?.destroy();
+      else if (error) reject(new Unreachable(`${named(hop)}: cannot open a channel to ${address}:${port} (${error.message})`));
       else resolve(stream);
     });
   });
@@ -55,8 +67,12 @@ export async function openChain(hops: Endpoint[], target: { address: string; por
         throw viaHop(hop, error);
       }
       open.push(session.ssh);
+      // node-ssh drops its own 'error' listener once logged in: a hop's socket reset
+      // later would be an unhandled 'error' and crash netgen. The channels through
+      // the hop close with it, and the host's next command fails as unreachable.
+      session.ssh.connection?.on("error", () => {});
       const next = hops[i + 1] ?? target;
-      through = () => forward(hop, session.ssh, next.address, next.port);
+      through = () => forward(hop, session.ssh, next.address, next.port, options.timeoutMs);
     }
   } catch (error) {
     close();

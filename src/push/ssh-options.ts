@@ -15,6 +15,12 @@ import type { Host } from "../inventory/types.js";
 export interface IdentitySpec {
   path: string;
   where: string;
+  /**
+   * From an ssh config's IdentityFile: a key that cannot be used (missing, or
+   * passphrase-protected and not in ssh-agent) is skipped, as ssh skips it; the
+   * inventory's own identity must work.
+   */
+  optional?: boolean;
 }
 
 /** One SSH server to log in to: a managed host or a jump host on the way. */
@@ -67,8 +73,22 @@ function sshConfig(file: string): SSHConfig {
   } catch (error) {
     throw new ExitError(`ssh config ${file}: does not parse (${(error as Error).message}); fix it, or point --ssh-config at another file`);
   }
+  withoutCanonicalization(config);
   parsed.set(file, config);
   return config;
+}
+
+/**
+ * ssh-config's compute() runs `nslookup` for a Host block with CanonicalizeHostname
+ * yes and CanonicalDomains: netgen runs no command an ssh config leads to (and
+ * connects to the name or HostName given), so those two lines are dropped.
+ */
+function withoutCanonicalization(config: SSHConfig): void {
+  for (const line of config) {
+    if (!("config" in line) || !Array.isArray(line.config)) continue;
+    const block = line.config as unknown as { param?: string }[];
+    for (let i = block.length - 1; i >= 0; i--) if (/^Canonical(izeHostname|Domains)$/i.test(block[i]!.param ?? "")) block.splice(i, 1);
+  }
 }
 
 type Computed = Record<string, string | string[] | undefined>;
@@ -118,7 +138,7 @@ function endpoint(written: Written, fallback: { user: string; identities: Identi
   const address = expandTokens(one(values.hostname) ?? written.name, written.name);
   const port = written.port ?? portOf(one(values.port), `${file}: Port for ${written.name}`) ?? DEFAULT_PORT;
   const files = list(values.identityfile).filter((f) => f.toLowerCase() !== "none");
-  const identities = files.length > 0 ? files.map((f) => ({ path: expandHome(expandTokens(f, written.name)), where: `${file}: IdentityFile for ${written.name}` })) : fallback.identities;
+  const identities = files.length > 0 ? files.map((f) => ({ path: expandHome(expandTokens(f, written.name)), where: `${file}: IdentityFile for ${written.name}`, optional: true })) : fallback.identities;
   const alias = one(values.hostkeyalias);
   return {
     label: written.name,
