@@ -4,10 +4,10 @@
 // are read --forks at a time; each host's part is printed in inventory order.
 import type { Host } from "../inventory/types.js";
 import { readState } from "../push/agent.js";
-import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
+import { checkLocalKeys, connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { pool } from "../push/fleet.js";
 import { diffCode, diffLines, hostDiff, type HostDiff } from "../push/host-diff.js";
-import { readRelease, type Release } from "../push/release.js";
+import type { Release } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
 
 /** One host's part of `diff --json`: its diff, or why it could not be read. */
@@ -23,8 +23,9 @@ export interface HostDiffReport extends Partial<HostDiff> {
 type Outcome = { code: number; report: HostDiffReport; lines: string[] } | { error: unknown };
 
 export async function diff(args: { inventory?: string; limit?: string; forks: number; acceptNew: boolean; json?: boolean }, print: (line: string) => void): Promise<number> {
-  const source = await resolveSource(args.inventory, args.limit);
-  const releases = source.hosts.map((host) => [host, readRelease(source.outDir, host.name, source.manifest)] as const);
+  const source = await resolveSource(args.inventory, args.limit, { releases: true });
+  const releases = source.hosts.map((host) => [host, source.releases.get(host.name)!] as const);
+  await checkLocalKeys(source.hosts);
   let code = 0;
   const reports: HostDiffReport[] = [];
   await pool(

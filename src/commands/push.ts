@@ -1,5 +1,6 @@
 // netgen push [INVENTORY] [--limit] [--forks] [--serial] [--max-fail] [--confirm-timeout] [--dry-run] [--json] [--yes]
 // --dry-run changes nothing: per host, the diff and the agent's forecast of what its activation would do.
+import { checkLocalKeys } from "../push/connection.js";
 import { ExitError } from "../errors.js";
 import { CONFIRM_TIMEOUT } from "../push/agent.js";
 import { lonelyBundles } from "../push/far-ends.js";
@@ -7,7 +8,6 @@ import { bundleDevices, forecastLines } from "../push/forecast.js";
 import { diffLines } from "../push/host-diff.js";
 import { batches, runFleet, recapLine, exitCode } from "../push/fleet.js";
 import { pushHost, type HostResult } from "../push/push-host.js";
-import { readRelease } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
 
 export interface PushArgs {
@@ -25,9 +25,10 @@ export interface PushArgs {
 
 export async function push(args: PushArgs, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
   checkConfirmTimeout(args.confirmTimeout);
-  const source = await resolveSource(args.inventory, args.limit);
   // Every release is read and checked before any host is touched.
-  const releases = new Map(source.hosts.map((h) => [h.name, readRelease(source.outDir, h.name, source.manifest)]));
+  const source = await resolveSource(args.inventory, args.limit, { releases: true });
+  const releases = source.releases;
+  await checkLocalKeys(source.hosts);
   const width = Math.max(...source.hosts.map((h) => h.name.length));
   const report = (host: string, phase: string) => progress(`${host.padEnd(width)} : ${phase}`);
   // When each host starts: its batch, then its wave of --forks within the batch.

@@ -6,7 +6,7 @@ import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";
 import { defaultOutDir, limitHosts, readManifest, validateFile } from "../pipeline/pipeline.js";
-import { checkLocalKeys } from "./connection.js";
+import { readRelease, type Release } from "./release.js";
 
 export interface Source {
   inventory: Inventory;
@@ -14,9 +14,11 @@ export interface Source {
   outDir: string;
   manifest: Manifest;
   hosts: Host[];
+  /** With `releases`: each host's rendered release, read and checked (release.ts). */
+  releases: Map<string, Release>;
 }
 
-export async function resolveSource(inventoryArg: string | undefined, limit: string | undefined): Promise<Source> {
+export async function resolveSource(inventoryArg: string | undefined, limit: string | undefined, options: { releases: boolean }): Promise<Source> {
   let inventoryFile = inventoryArg;
   if (inventoryFile === undefined) {
     const rendered = existsSync("generated") && statSync("generated").isDirectory() ? readdirSync("generated").filter((d) => existsSync(join("generated", d, MANIFEST))) : [];
@@ -31,12 +33,13 @@ export async function resolveSource(inventoryArg: string | undefined, limit: str
   if (manifest === undefined) throw new ExitError(`${outDir} has not been rendered: run netgen render ${inventoryFile}`);
   const only = limitHosts(inventory, limit);
   const hosts = inventory.hosts.filter((h) => only === undefined || only.has(h.name));
-  // A missing or passphrase-protected key is this machine's problem: said before any host is contacted.
-  await checkLocalKeys(hosts);
   const current = sha256(readFileSync(inventoryFile));
   const stale = hosts.filter((h) => manifest.hosts[h.name]?.inventorySha256 !== current).map((h) => h.name);
   if (stale.length > 0) {
     throw new ExitError(`${outDir} is stale for ${stale.join(", ")}: ${inventoryFile} changed since it was rendered. Run netgen render ${inventoryFile}, review the diff, commit, then push.`);
   }
-  return { inventory, inventoryFile, outDir, manifest, hosts };
+  // Every host's release is read and checked: an edited or planted tree is refused (exit 1).
+  // The command checks this machine's keys next (checkLocalKeys, exit 5), before any host is contacted.
+  const releases = new Map(options.releases ? hosts.map((h) => [h.name, readRelease(outDir, h.name, manifest)] as const) : []);
+  return { inventory, inventoryFile, outDir, manifest, hosts, releases };
 }
