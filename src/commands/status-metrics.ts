@@ -70,7 +70,7 @@ export function parsePrometheusText(text: string, where: string): Sample[] {
   return samples;
 }
 
-/** The bundles and paths of a metrics file, in the file's order (the loop writes them sorted by name). */
+/** The bundles and paths of a metrics file, by name (a path without an RTT series must not move). */
 export function bundleFigures(samples: Sample[]): BundleFigures[] {
   const bundles = new Map<string, BundleFigures & { byPath: Map<string, PathFigures & { up?: number; active?: number }> }>();
   const bundleOf = (name: string) => bundles.get(name) ?? bundles.set(name, { bundle: name, paths: [], byPath: new Map() }).get(name)!;
@@ -81,14 +81,16 @@ export function bundleFigures(samples: Sample[]): BundleFigures[] {
     if (s.name === "netgen_bundle_active_path_changes_total") b.switches = s.value;
     if (path === undefined) continue;
     const p = b.byPath.get(path) ?? b.byPath.set(path, { path, state: "unknown" }).get(path)!;
-    if (s.name === "netgen_path_rtt_seconds") p.rttMs = s.value * 1000;
-    else if (s.name === "netgen_path_loss_ratio") p.lossPercent = s.value * 100;
+    // Rounded to what the loop measures (µs, and 4 digits of loss): no float noise in --json.
+    if (s.name === "netgen_path_rtt_seconds") p.rttMs = Math.round(s.value * 1e6) / 1e3;
+    else if (s.name === "netgen_path_loss_ratio") p.lossPercent = Math.round(s.value * 1e4) / 1e2;
     else if (s.name === "netgen_bundle_path_up") p.up = s.value;
     else if (s.name === "netgen_bundle_path_active") p.active = s.value;
     else if (s.name === "netgen_bundle_path_link_failures_total") p.linkFailures = s.value;
   }
-  return [...bundles.values()].map(({ byPath, ...b }) => {
-    const paths = [...byPath.values()];
+  const byName = <T>(m: Map<string, T>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return byName(bundles).map(({ byPath, ...b }) => {
+    const paths = byName(byPath);
     // Only a failover bond end reports which path is active; a bond with no active path reports 0 for all.
     const reportsActive = paths.some((p) => p.active !== undefined);
     const activePath = reportsActive ? (paths.find((p) => p.active === 1)?.path ?? null) : undefined;
