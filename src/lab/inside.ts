@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bundle, Inventory, Strategy, Transport } from "../inventory/types.js";
-import { failoverEndIndex } from "../plan/devices.js";
+import { failoverEndIndex } from "../inventory/ends.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHosts, validateFile } from "../pipeline/pipeline.js";
 import { type AddressChangeRun, addressChangeScenario } from "./address-change.js";

@@ -2,6 +2,7 @@
 // asked for it: validation checks their names, the planner builds them.
 import type { DocPath } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
+import { failoverEndIndex } from "../inventory/ends.js";
 import type { Inventory } from "../inventory/types.js";
 import { ifbName, teqlBundles, tunnelName, wireguardLinkName } from "./names.js";
 import { planShaping } from "./shaping.js";
@@ -49,10 +50,4 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
     if (s.ingress) devices.push({ name: ifbName(s.uplink.name), kind: "ifb", origin: ["hosts", host, "uplinks", s.uplink.name, "shape"], named: false });
   }
   return devices;
-}
-
-/** The end of a failover bundle that runs the active-backup bond: the one with default_route, else the first. */
-export function failoverEndIndex(bundle: { ends: { defaultRoute: boolean }[] }): number {
-  const marked = bundle.ends.findIndex((e) => e.defaultRoute);
-  return marked < 0 ? 0 : marked;
 }

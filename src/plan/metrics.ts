@@ -12,7 +12,7 @@ import { InternalError } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
-import { failoverEndIndex } from "./devices.js";
+import { failoverEndIndex } from "../inventory/ends.js";
 import type { MetricsPlan } from "./model.js";
 import { ifbName, pathLabel } from "./names.js";
 import { planShaping } from "./shaping.js";

@@ -11,7 +11,7 @@
 // MII monitoring is never used: a gretap has carrier whether or not its far end
 // answers, so only ARP probes through the tunnel see a dead path.
 import { blankNetwork, type HostBuilder } from "./builder.js";
-import { failoverEndIndex } from "./devices.js";
+import { failoverEndIndex } from "../inventory/ends.js";
 import { intervalMs } from "../inventory/duration.js";
 import { macAddress } from "./names.js";
 import { clampNarrowBundle } from "./firewall.js";
