@@ -13,6 +13,8 @@ import { NAT_MODULES } from "./internet.js";
 import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
 import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
+import { type BondMetrics, watchBondMetrics } from "./metrics-watch.js";
+import { pathLabel, tunnelName } from "../plan/names.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
@@ -35,6 +37,8 @@ export interface FailoverRun {
   cuts: CutReport[];
   /** netgen's layout: each masquerading exit's forward policy, checked after the cuts. */
   exitPolicy?: ExitPolicyRun[];
+  /** netgen's layout: the bond end's metrics loop, read through the cuts. */
+  metrics?: BondMetrics;
 }
 
 export interface StrategyRun {
@@ -96,7 +100,16 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
   const files = filesOf(inventory, bundle);
   progress(`${bundle.name}: failover, netgen's files`);
-  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), async (t) => ({ ...(await failoverScenario(t, bundle, gw)), exitPolicy: await exitPolicyScenario(t, bundle) }));
+  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), async (t) => {
+    // The bond end's metrics loop runs through the cuts: its series must move as the bond did.
+    const watch = await watchBondMetrics(t.hosts.get(gw)!, files.find((f) => f.host === gw)!, bundle.name, bundle.paths.map((p) => ({ label: pathLabel(bundle, p), device: tunnelName(bundle.name, p) })));
+    const run = await failoverScenario(t, bundle, gw).catch(async (error: unknown) => {
+      await watch.stop();
+      throw error;
+    });
+    const metrics = await watch.stop();
+    return { ...run, metrics, exitPolicy: await exitPolicyScenario(t, bundle) };
+  });
   // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
   if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);

@@ -80,6 +80,22 @@ function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
   ]);
 }
 
+/** The bond end's metrics loop through the cuts (metrics-watch.ts): its counters moved as the bond did. */
+function metricsGoals(r: FailoverRun): string[] {
+  const m = r.metrics;
+  if (!m) return [];
+  const name = `goal ${r.bundle}: the metrics loop saw the cuts`;
+  const cutPaths = new Set(r.cuts.map((c) => c.activeBefore));
+  const primary = m.paths.find((p) => cutPaths.has(p.device)) ?? m.paths[0]!;
+  const failures = primary.failuresAfter - primary.failuresBefore;
+  const switches = m.switchesAfter - m.switchesBefore;
+  const counts = m.paths.map((p) => `${p.path} ${p.failuresBefore} -> ${p.failuresAfter}${p.seenDown ? ", seen down" : ""}`).join("; ");
+  return [
+    `${name}: link failures of the cut path counted, one per cut: ${failures >= r.cuts.length ? "met" : "MISSED"} (${counts}; ${m.scrapes} scrapes, one a second)`,
+    `${name}: active path changes counted: ${switches >= 1 ? "met" : "MISSED"} (${m.switchesBefore} -> ${m.switchesAfter}; a round every 5 s sees a change that outlasts it)`,
+  ];
+}
+
 /** Each masquerading exit's forward policy (exit-policy.ts), as met or MISSED. */
 function exitPolicyGoals(r: FailoverRun): string[] {
   return (r.exitPolicy ?? []).flatMap((p) => {
@@ -130,6 +146,7 @@ export function labTable(r: LabReport): string[] {
     ...(r.addressChanges ?? []).flatMap(addressChangeTable),
     ...r.throughput.flatMap(throughputTable),
     ...r.failover.flatMap((f) => failoverGoals(f, r.emulated)),
+    ...r.failover.flatMap(metricsGoals),
     ...r.failover.flatMap(exitPolicyGoals),
     ...(r.addressChanges ?? []).flatMap(addressChangeGoals),
     ...r.throughput.flatMap((t) => t.strategies.flatMap((s) => strategyGoal(s, t))),
