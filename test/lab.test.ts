@@ -41,6 +41,11 @@ if (ready) {
       assert.ok(policy.controlReached, "control: without the forward chain the stranger reaches the bundle network");
       assert.ok(policy.inwardRefused, "the stranger on inet0's segment reached the bundle network");
       assert.ok(policy.dropped > 0, "the forward chain counted no drop");
+      // fo-gw's metrics loop (as rendered) ran through the cuts: the cut path's kernel failure count and the switches moved.
+      const metrics = netgenRun.metrics!;
+      const cutPath = metrics.paths.find((p) => p.device === netgenRun.primary)!;
+      assert.ok(cutPath.failuresAfter - cutPath.failuresBefore >= 2, `netgen_bundle_path_link_failures_total of the cut path: ${cutPath.failuresBefore} -> ${cutPath.failuresAfter}`);
+      assert.ok(metrics.switchesAfter > metrics.switchesBefore, `netgen_bundle_active_path_changes_total: ${metrics.switchesBefore} -> ${metrics.switchesAfter}`);
       const control = report.failover.find((f) => f.layout === "write-up");
       assert.equal(control?.cuts.map((c) => c.mode), ["drop", "link-down"], "the write-up's layout ran as the control");
 
