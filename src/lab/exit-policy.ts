@@ -25,6 +25,8 @@ export interface ExitPolicyRun {
   dropped: number;
   /** Control: without the forward chain, the same ping arrived. */
   controlReached: boolean;
+  /** Why nothing was checked (the exit's uplink never got its address, e.g. no DHCP server in the lab). */
+  error?: string;
 }
 
 /** The packets a chain's closing `counter drop` has dropped, from `nft list chain`'s text. */
@@ -53,7 +55,13 @@ async function checkOne(topology: Topology, bundle: Bundle, outside: Outside, sl
   const inside = bundle.ends.find((e) => e.host !== outside.host)!;
   const insideNs = topology.hosts.get(inside.host)!.ns;
   const target = inside.address!.ip.text;
-  const exitOnSegment = await waitFor(`${outside.host}:${outside.uplink} to be configured`, () => exitAddress(exit.ns, outside), 60000 * slow);
+  let exitOnSegment: string;
+  try {
+    exitOnSegment = await waitFor(`${outside.host}:${outside.uplink} to be configured`, () => exitAddress(exit.ns, outside), 60000 * slow);
+  } catch (error) {
+    // A goal missed, not a failed failover run: the cuts before it were measured.
+    return { exit: outside.host, uplink: outside.uplink, outward: false, inwardRefused: false, dropped: 0, controlReached: false, error: (error as Error).message };
+  }
   // Out: through the bundle (the inside end's default route) and out of the masquerading uplink.
   let outward = true;
   try {

@@ -100,6 +100,7 @@ function metricsGoals(r: FailoverRun): string[] {
 function exitPolicyGoals(r: FailoverRun): string[] {
   return (r.exitPolicy ?? []).flatMap((p) => {
     const name = `goal ${r.bundle}: ${p.exit} forwards only what the inventory declares`;
+    if (p.error) return [`${name}: MISSED (not checked: ${p.error})`];
     return [
       `${name}: the bundle reaches out of ${p.uplink}, masqueraded: ${p.outward ? "met" : "MISSED"}`,
       `${name}: a host on ${p.uplink}'s segment cannot reach the bundle network: ${p.inwardRefused && p.dropped > 0 && p.controlReached ? "met" : "MISSED"} (refused: ${p.inwardRefused}, ${p.dropped} packet(s) counted by the forward chain's drop; control without the chain: ${p.controlReached ? "reached" : "NOT reached, so the check proves nothing"})`,
