@@ -3,7 +3,7 @@
 // are read --forks at a time and reported in inventory order.
 import type { Host } from "../inventory/types.js";
 import { hostStatus, type HostStatus as AgentStatus, printable } from "../push/agent.js";
-import { checkLocalKeys, connect, HostKeyRefused, Unreachable } from "../push/connection.js";
+import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { pool } from "../push/fleet.js";
 import { resolveSource } from "../push/tree-source.js";
 
@@ -21,7 +21,6 @@ export interface HostStatus extends Partial<Omit<AgentStatus, "pending">> {
 export async function status(args: { inventory?: string; limit?: string; forks: number; json: boolean }, print: (line: string) => void): Promise<number> {
   const source = await resolveSource(args.inventory, args.limit, { releases: true });
   const rendered = source.hosts.map((host) => [host, source.releases.get(host.name)!.id] as const);
-  await checkLocalKeys(source.hosts);
   const all = await pool(rendered, args.forks, ([host, id]) => statusOf(host, id));
   const code = all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;
   if (args.json) print(JSON.stringify({ inventory: source.inventoryFile, hosts: all, exitCode: code }, null, 2));
