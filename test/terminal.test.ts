@@ -107,7 +107,7 @@ test("validate --json: problems with file, line, col, message, hint on stdout; e
   assert.match(report.problems[0]!.message, /gateway 10.0.9.1 is not in up1's subnet/);
   assert.match(report.problems[0]!.hint ?? "", /reachable directly on the uplink/);
   assert.match(report.problems[2]!.message, /'failsafe' is not a strategy/);
-  assert.is(report.problems[2]!.hint, "use one of: failover, balance-rr, ecmp, teql");
+  assert.is(report.problems[2]!.hint, "use one of: failover, balance-rr, redundant, ecmp, teql");
   assert.equal(report.warnings, []);
 });
 
