@@ -13,6 +13,7 @@ import { NAT_MODULES } from "./internet.js";
 import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
 import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
+import { type RedundantCost, redundantScenario } from "./redundant.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
@@ -35,6 +36,9 @@ export interface FailoverRun {
   cuts: CutReport[];
   /** netgen's layout: each masquerading exit's forward policy, checked after the cuts. */
   exitPolicy?: ExitPolicyRun[];
+  /** A redundant bundle (redundant.ts): path 1 cut, no active path; and what the copies cost. */
+  strategy?: "redundant";
+  cost?: RedundantCost;
 }
 
 export interface StrategyRun {
@@ -107,6 +111,15 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   ];
 }
 
+/** The failover scenario on a redundant bundle: its paths shaped as in the throughput scenario, for the cost of the copies. */
+async function redundantRun(inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<FailoverRun> {
+  const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
+  progress(`${bundle.name}: failover scenario on a redundant bundle, netgen's files`);
+  const options = { ...topologyFor(bundle, keys), pathRate: PATH_RATE };
+  const r = await withTopology(inventory, bundle, filesOf(inventory, bundle), options, (t) => redundantScenario(t, inventory, bundle, gw));
+  return { bundle: bundle.name, layout: "netgen", strategy: "redundant", primary: "(none: every path)", cuts: r.cuts, cost: r.cost };
+}
+
 /** The strategies (and transports) a bundle's throughput is measured as: for a wireguard bundle, teql and balance-rr over WireGuard, and balance-rr over gre on the same paths. */
 function throughputCasts(bundle: Bundle): { strategy: Strategy; transport: Transport }[] {
   if (bundle.transport !== "wireguard") {
@@ -156,6 +169,7 @@ export async function runLab(request: LabRequest): Promise<LabResult> {
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
     if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle, keys)));
+    if (request.scenarios.includes("failover") && bundle.strategy === "redundant") result.failover.push(await redundantRun(inventory, bundle, keys));
     if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
       progress(`${bundle.name}: address changes`);
       const gw = bundle.ends[failoverEndIndex(bundle)]!.host;

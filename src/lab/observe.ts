@@ -97,3 +97,26 @@ export function current(lines: string[], samples: Sample[]): string {
   }
   return samples[samples.length - 1]?.active ?? "";
 }
+
+/**
+ * The longest stretch, in ms, of iperf3's receiver intervals that delivered
+ * nothing (the server runs with -i 0.1; the client asks --get-server-output).
+ * The server's report is what counts: the client's writes go on into its
+ * socket buffer during a stall.
+ */
+export function iperfLongestGapMs(output: string): number | undefined {
+  const server = output.split("Server output:")[1];
+  if (server === undefined) return undefined;
+  let longest = 0;
+  let run = 0;
+  let seen = false;
+  for (const m of server.matchAll(/^\[\s*\d+\]\s+([\d.]+)-([\d.]+)\s+sec\s+([\d.]+)\s+\w?Bytes/gm)) {
+    const ms = (Number(m[2]) - Number(m[1])) * 1000;
+    // The summary line spans the whole run: not an interval.
+    if (ms > 1500) continue;
+    seen = true;
+    run = Number(m[3]) === 0 ? run + ms : 0;
+    longest = Math.max(longest, run);
+  }
+  return seen ? Math.round(longest) : undefined;
+}
