@@ -37,6 +37,8 @@ export interface CutReport {
   tcpOutput?: string;
   /** The longest run of 100 ms intervals in which iperf3's server received nothing (observe.ts). */
   tcpLongestGapMs?: number;
+  /** The same two figures in the seconds before the cut: what the lab (an emulated VM) stalls without a cut. */
+  before?: { stallMs: number; tcpLongestGapMs?: number };
   /** Ping replies per sequence number: 1, or on a redundant bundle N x N (each copy answered, each answer over every path). */
   copiesPerPing?: number;
 }

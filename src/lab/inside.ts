@@ -111,12 +111,11 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   ];
 }
 
-/** The failover scenario on a redundant bundle: its paths shaped as in the throughput scenario, for the cost of the copies. */
+/** The failover scenario on a redundant bundle, then the cost of its copies (redundant.ts shapes the paths for that). */
 async function redundantRun(inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<FailoverRun> {
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
   progress(`${bundle.name}: failover scenario on a redundant bundle, netgen's files`);
-  const options = { ...topologyFor(bundle, keys), pathRate: PATH_RATE };
-  const r = await withTopology(inventory, bundle, filesOf(inventory, bundle), options, (t) => redundantScenario(t, inventory, bundle, gw));
+  const r = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => redundantScenario(t, inventory, bundle, gw));
   return { bundle: bundle.name, layout: "netgen", strategy: "redundant", primary: "(none: every path)", cuts: r.cuts, cost: r.cost };
 }
 

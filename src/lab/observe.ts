@@ -104,7 +104,7 @@ export function current(lines: string[], samples: Sample[]): string {
  * The server's report is what counts: the client's writes go on into its
  * socket buffer during a stall.
  */
-export function iperfLongestGapMs(output: string): number | undefined {
+export function iperfLongestGapMs(output: string, range: { fromSec?: number; toSec?: number } = {}): number | undefined {
   const server = output.split("Server output:")[1];
   if (server === undefined) return undefined;
   let longest = 0;
@@ -114,6 +114,7 @@ export function iperfLongestGapMs(output: string): number | undefined {
     const ms = (Number(m[2]) - Number(m[1])) * 1000;
     // The summary line spans the whole run: not an interval.
     if (ms > 1500) continue;
+    if (Number(m[1]) < (range.fromSec ?? 0) || Number(m[2]) > (range.toSec ?? Infinity)) continue;
     seen = true;
     run = Number(m[3]) === 0 ? run + ms : 0;
     longest = Math.max(longest, run);

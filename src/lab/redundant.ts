@@ -1,17 +1,20 @@
 // The failover scenario on a redundant bundle (broadcast bonds on both ends):
 // there is no active path to cut, so path 1 is cut, by drop at its ISP and by
 // link down on the gateway, while pings every 20 ms and a 2 Mbit/s TCP stream
-// cross the bundle. The goal is that nothing is lost: every packet also went
-// over the other paths. Then what the copies cost: one TCP flow at full speed,
-// the bytes sent on every uplink of the gateway against the bytes delivered,
-// and its throughput against one path alone.
+// cross the bundle, on unshaped paths as in failover.ts. The goal is that
+// nothing is lost: every packet also went over the other paths. The stall and
+// the TCP gap are also taken in the seconds before the cut: what the emulated
+// VM stalls on its own. Then, with every path shaped as in the throughput
+// scenario, what the copies cost: one TCP flow at full speed, the bytes sent on
+// every uplink of the gateway against the bytes delivered, and its rate
+// against one path alone.
 import type { Bundle, Inventory } from "../inventory/types.js";
 import { sleep, waitFor } from "./networkd.js";
 import { iperfLongestGapMs, kernelLog, timeline, uptimeMs, watch } from "./observe.js";
 import { inNs, startInNs } from "./namespaces.js";
 import type { CutReport } from "./failover.js";
-import { endpoints, measureOnePath } from "./throughput.js";
-import type { Topology } from "./topology.js";
+import { endpoints, measureOnePath, PATH_RATE } from "./throughput.js";
+import { shapeWire, type Topology } from "./topology.js";
 import { vmSlowdown } from "./vm-speed.js";
 
 /** What the copies cost, from one TCP flow at full speed. */
@@ -50,6 +53,7 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
   try {
     for (const mode of ["drop", "link-down"] as const) {
       const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
+      const tcpStart = Date.now();
       const tcp = startInNs(gw.ns, "iperf3", ["-c", target, "-t", "16", "-b", "2M", "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
       let tcpOutput = "";
       tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
@@ -59,12 +63,11 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
       const wire = topology.wires[0]!;
       const cutAt = Date.now();
       const cutUptime = uptimeMs();
-      // The ISP shapes each port (HTB, a 100-packet pfifo under class 1:1, topology.ts): the drop replaces that queue.
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "replace", "dev", port, "parent", "1:1", "handle", "10:", "netem", "loss", "100%"]);
+      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "add", "dev", port, "root", "netem", "loss", "100%"]);
       else inNs(gw.ns, "ip", ["link", "set", uplinks[0]!, "down"]);
       await sleep(5000);
       const restoreAt = Date.now();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "replace", "dev", port, "parent", "1:1", "handle", "10:", "pfifo", "limit", "100"]);
+      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
       else inNs(gw.ns, "ip", ["link", "set", uplinks[0]!, "up"]);
       await sleep(10000);
       ping.child.kill("SIGINT");
@@ -74,8 +77,10 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
       // Every copy of a reply is a line: the first one per sequence number is the ping's answer.
       const firsts = replies.filter((r, i) => replies.findIndex((x) => x.seq === r.seq) === i);
       const window = firsts.filter((r) => r.t >= cutAt - 1000 && r.t <= cutAt + 5000);
-      let stall = 0;
-      for (let i = 1; i < window.length; i++) stall = Math.max(stall, window[i]!.t - window[i - 1]!.t);
+      const longestGap = (list: typeof firsts) => list.slice(1).reduce((g, r, i) => Math.max(g, r.t - list[i]!.t), 0);
+      const stall = longestGap(window);
+      // iperf3's clock starts when it connects, a little after tcpStart: the interval around the cut goes with the cut.
+      const cutSec = (cutAt - tcpStart) / 1000 - 0.2;
       const lostIn = (list: typeof firsts) => (list.length ? Math.max(...list.map((r) => r.seq)) - Math.min(...list.map((r) => r.seq)) + 1 - list.length : 0);
       const sent = window.length ? Math.max(...window.map((r) => r.seq)) - Math.min(...window.map((r) => r.seq)) + 1 : 0;
       cuts.push({
@@ -85,7 +90,8 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
         restoreMs: restoreAt - cutAt,
         pings: timeline(firsts, cutAt),
         activeChanges: [],
-        tcpLongestGapMs: iperfLongestGapMs(tcpOutput),
+        tcpLongestGapMs: iperfLongestGapMs(tcpOutput, { fromSec: cutSec }),
+        before: { stallMs: Math.round(longestGap(firsts.filter((r) => r.t >= cutAt - 2500 && r.t < cutAt))), tcpLongestGapMs: iperfLongestGapMs(tcpOutput, { fromSec: 0.5, toSec: cutSec }) },
         copiesPerPing: firsts.length ? Math.round((replies.length / firsts.length) * 100) / 100 : 0,
         ...(code === 0 ? {} : { tcpOutput: tcpOutput.split("\n").slice(-12).join("\n") }),
       });
@@ -94,6 +100,7 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
     server.kill();
     await new Promise((resolve) => server.once("exit", resolve));
   }
+  for (const wire of topology.wires) for (const port of wire.ports) shapeWire(wire.ns, port, PATH_RATE);
   return { cuts, cost: await cost(topology, inventory, bundle, gwHost, uplinks) };
 }
 

@@ -32,10 +32,10 @@ const gap = (ms: number | undefined) => (ms === undefined ? "-" : `${ms} ms`);
 
 function redundantTable(r: FailoverRun): string[] {
   return [
-    `failover scenario on redundant bundle ${r.bundle}, netgen's files: path 1 cut (every path carries every packet; paths shaped to ${PATH_RATE} at the ISP)`,
+    `failover scenario on redundant bundle ${r.bundle}, netgen's files: path 1 cut (every path carries every packet); in brackets the same figure in the seconds before the cut`,
     "| cut | stall | lost / sent (20 ms pings) | replies per ping | TCP stream | TCP: longest gap (100 ms intervals) | pings lost after restore |",
     "|---|---:|---:|---:|---|---:|---:|",
-    ...r.cuts.map((c) => `| ${c.mode} | ${c.stallMs} ms | ${c.lost} / ${c.sent} | ${c.copiesPerPing ?? "-"} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)} | ${c.lostAfterRestore} |`),
+    ...r.cuts.map((c) => `| ${c.mode} | ${c.stallMs} ms (${gap(c.before?.stallMs)}) | ${c.lost} / ${c.sent} | ${c.copiesPerPing ?? "-"} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)} (${gap(c.before?.tcpLongestGapMs)}) | ${c.lostAfterRestore} |`),
     "",
   ];
 }
@@ -48,13 +48,13 @@ function comparisonTable(runs: FailoverRun[]): string[] {
   const ours = runs.filter((r) => r.layout === "netgen");
   if (!ours.some((r) => r.strategy === "redundant")) return [];
   return [
-    "failover vs redundant: the same cuts of path 1 (failover: its active path)",
+    `failover vs redundant: the same cuts of path 1 (failover: its active path), unshaped; the cost and the flow with every path shaped to ${PATH_RATE}`,
     "| bundle | strategy | cut | stall | lost / sent (20 ms pings) | TCP stream | TCP: longest gap | uplink bytes / delivered | 1 flow Mbit/s (one path alone) |",
     "|---|---|---|---:|---:|---|---:|---:|---:|",
     ...ours.flatMap((r) =>
       r.cuts.map((c) => {
         const flow = r.cost ? `${mbit(r.cost.oneFlow)} (${mbit(r.cost.onePath)})` : "-";
-        return `| ${r.bundle} | ${r.strategy ?? "failover"} | ${c.mode} | ${c.stallMs} ms | ${c.lost} / ${c.sent} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)} | ${x(costRatio(r))} | ${flow} |`;
+        return `| ${r.bundle} | ${r.strategy ?? "failover"} | ${c.mode} | ${c.stallMs} ms${c.before ? ` (${c.before.stallMs} ms before the cut)` : ""} | ${c.lost} / ${c.sent} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)}${c.before ? ` (${gap(c.before.tcpLongestGapMs)} before)` : ""} | ${x(costRatio(r))} | ${flow} |`;
       }),
     ),
     "",
@@ -67,7 +67,7 @@ function redundantGoals(r: FailoverRun): string[] {
   return [
     ...r.cuts.flatMap((c) => [
       `goal ${r.bundle} ${c.mode}: zero pings lost at 20 ms: ${c.lost === 0 && c.lostAfterRestore === 0 ? "met" : "MISSED"} (${c.lost} lost in the cut, ${c.lostAfterRestore} after the restore)`,
-      `goal ${r.bundle} ${c.mode}: the TCP stream never stalls: ${c.tcpSurvived && c.tcpLongestGapMs === 0 ? "met" : "MISSED"} (${c.tcpSurvived ? "survived" : "BROKEN"}, longest 100 ms interval run with nothing received: ${gap(c.tcpLongestGapMs)}; ping stall ${c.stallMs} ms)`,
+      `goal ${r.bundle} ${c.mode}: the TCP stream never stalls: ${c.tcpSurvived && c.tcpLongestGapMs === 0 ? "met" : "MISSED"} (${c.tcpSurvived ? "survived" : "BROKEN"}, longest run of 100 ms intervals with nothing received from the cut on: ${gap(c.tcpLongestGapMs)}, before the cut ${gap(c.before?.tcpLongestGapMs)}; longest gap between ping replies ${c.stallMs} ms, before the cut ${gap(c.before?.stallMs)})`,
     ]),
     `${r.bundle} as redundant: every byte costs ${x(cost)} on the gateway's uplinks (${r.cost?.paths ?? "?"} paths, plus the GRE and inner Ethernet headers); one TCP flow ${x(one)} of one path alone (the copies aggregate nothing)`,
   ];
