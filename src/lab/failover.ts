@@ -5,7 +5,7 @@
 import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
-import { changesAfter, current, iperfLongestGapMs, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
+import { changesAfter, current, iperfLongestGapMs, kernelLog, STREAM, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
 import { inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 import { vmSlowdown } from "./vm-speed.js";
@@ -76,7 +76,7 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   try {
     for (const mode of ["drop", "link-down"] as const) {
       const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
-      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, "-t", "16", "-b", "2M", "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
+      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, ...STREAM, "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
       let tcpOutput = "";
       tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
       tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));

@@ -99,6 +99,14 @@ export function current(lines: string[], samples: Sample[]): string {
 }
 
 /**
+ * The 2 Mbit/s TCP stream of the cut scenarios, in writes of 1400 bytes:
+ * iperf3's default TCP write is 128 KB, one burst every half second at this
+ * rate, which leaves most 100 ms intervals empty whatever the paths do (and
+ * queues 200 ms of data at once behind a 5 Mbit/s shaper).
+ */
+export const STREAM = ["-t", "16", "-b", "2M", "-l", "1400"];
+
+/**
  * The longest stretch, in ms, of iperf3's receiver intervals that delivered
  * nothing (the server runs with -i 0.1; the client asks --get-server-output).
  * The server's report is what counts: the client's writes go on into its

@@ -10,7 +10,7 @@
 // against one path alone.
 import type { Bundle, Inventory } from "../inventory/types.js";
 import { sleep, waitFor } from "./networkd.js";
-import { iperfLongestGapMs, kernelLog, timeline, uptimeMs, watch } from "./observe.js";
+import { iperfLongestGapMs, kernelLog, STREAM, timeline, uptimeMs, watch } from "./observe.js";
 import { inNs, startInNs } from "./namespaces.js";
 import type { CutReport } from "./failover.js";
 import { endpoints, measureOnePath, PATH_RATE } from "./throughput.js";
@@ -54,7 +54,7 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
     for (const mode of ["drop", "link-down"] as const) {
       const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
       const tcpStart = Date.now();
-      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, "-t", "16", "-b", "2M", "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
+      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, ...STREAM, "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
       let tcpOutput = "";
       tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
       tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
