@@ -64,7 +64,7 @@ if (ready) {
     }
   });
 
-  // Issue 13: a redundant bundle loses nothing when a path dies. About 2 minutes of VM time.
+  // Issue 13: a redundant bundle loses nothing when a path dies. About 2.5 minutes of VM time.
   test("lab-redundant.yaml: a redundant bundle loses no ping and never stalls its TCP stream on either cut, at N times the upload", () => {
     const r = netgen(["lab", "inventories/lab-redundant.yaml", "--bundle", "dup-15-16", "--scenario", "failover", "--json"], process.cwd(), {}, 30 * 60 * 1000);
     assert.is(r.code, 0, r.stdout + r.stderr);
