@@ -15,6 +15,7 @@ import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { type BondMetrics, watchBondMetrics } from "./metrics-watch.js";
 import { pathLabel, tunnelName } from "../plan/names.js";
+import { type RedundantCost, redundantScenario } from "./redundant.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
@@ -39,6 +40,9 @@ export interface FailoverRun {
   exitPolicy?: ExitPolicyRun[];
   /** netgen's layout: the bond end's metrics loop, read through the cuts. */
   metrics?: BondMetrics;
+  /** A redundant bundle (redundant.ts): path 1 cut, no active path; and what the copies cost. */
+  strategy?: "redundant";
+  cost?: RedundantCost;
 }
 
 export interface StrategyRun {
@@ -120,6 +124,14 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   ];
 }
 
+/** The failover scenario on a redundant bundle, then the cost of its copies (redundant.ts shapes the paths for that). */
+async function redundantRun(inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<FailoverRun> {
+  const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
+  progress(`${bundle.name}: failover scenario on a redundant bundle, netgen's files`);
+  const r = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => redundantScenario(t, inventory, bundle, gw));
+  return { bundle: bundle.name, layout: "netgen", strategy: "redundant", primary: "(none: every path)", cuts: r.cuts, cost: r.cost };
+}
+
 /** The strategies (and transports) a bundle's throughput is measured as: for a wireguard bundle, teql and balance-rr over WireGuard, and balance-rr over gre on the same paths. */
 function throughputCasts(bundle: Bundle): { strategy: Strategy; transport: Transport }[] {
   if (bundle.transport !== "wireguard") {
@@ -169,6 +181,7 @@ export async function runLab(request: LabRequest): Promise<LabResult> {
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
     if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle, keys)));
+    if (request.scenarios.includes("failover") && bundle.strategy === "redundant") result.failover.push(await redundantRun(inventory, bundle, keys));
     if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
       progress(`${bundle.name}: address changes`);
       const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
