@@ -16,6 +16,7 @@ import * as assert from "uvu/assert";
 import type { HostPlan } from "../src/plan/model.js";
 import { renderInventory } from "../src/pipeline/pipeline.js";
 import { renderHost } from "../src/render/render-host.js";
+import { dropCount } from "../src/lab/exit-policy.js";
 import { inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
 import { command, isRoot, tierAvailable } from "./support/tier.js";
 
@@ -41,13 +42,7 @@ async function withNamespaces(names: string[], f: (ns: Record<string, string>) =
   }
 }
 
-/** The packets a chain's `counter ... drop` rule has dropped. */
-function dropped(ns: string, chain: string): number {
-  const text = inNs(ns, "nft", ["list", "chain", "inet", "netgen", chain]);
-  const m = /counter packets (\d+) bytes \d+ drop/.exec(text);
-  assert.ok(m, `no drop counter in:\n${text}`);
-  return Number(m![1]);
-}
+const dropped = (ns: string, chain: string): number => dropCount(inNs(ns, "nft", ["list", "chain", "inet", "netgen", chain]));
 
 /** A child process's whole stdout, once it has exited (rejects on a non-zero exit). */
 function started(ns: string, cmd: string, args: string[]): { ready: Promise<void>; done: Promise<string> } {

@@ -8,7 +8,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { renderInventory } from "../src/pipeline/pipeline.js";
-import { inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
+import { dropCount } from "../src/lab/exit-policy.js";
+import { answersPing, inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
 import { command, isRoot, tierAvailable } from "./support/tier.js";
 
 const ready = tierAvailable("exit forward policy", [isRoot, command("nft"), command("ping"), command("sysctl")]);
@@ -21,22 +22,8 @@ function renderedRules(inventory: string, name: string): string {
   return (entry as { content: string }).content;
 }
 
-function pings(ns: string, target: string, source?: string): boolean {
-  try {
-    inNs(ns, "ping", ["-c", "1", "-W", "1", "-n", ...(source ? ["-I", source] : []), target]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The packets the forward chain's closing `counter drop` has dropped. */
-function dropped(exit: string): number {
-  const chain = inNs(exit, "nft", ["list", "chain", "inet", "netgen", "forward"]);
-  const m = /counter packets (\d+) bytes \d+ drop/.exec(chain);
-  assert.ok(m, `no drop counter in:\n${chain}`);
-  return Number(m![1]);
-}
+const pings = (ns: string, target: string, source?: string): boolean => answersPing(ns, target, { source });
+const dropped = (exit: string): number => dropCount(inNs(exit, "nft", ["list", "chain", "inet", "netgen", "forward"]));
 
 if (ready) {
   test("fo-exit forwards the bundle out of inet0 and nothing from its uplink segments into the bundle", () => {

@@ -30,7 +30,7 @@ for (const c of cases) {
 
     const valid = netgen(["validate", file], work);
     assert.is(valid.code, 0, valid.stderr);
-    assert.match(valid.stdout, new RegExp(`valid: 2 hosts, 1 bundles: \\S+ \\(${c.strategy}\\)`));
+    assert.match(valid.stdout, new RegExp(`valid: 2 hosts, 1 bundle: \\S+ \\(${c.strategy}\\)`));
     const rendered = netgen(["render", file, "-o", "out"], work);
     assert.is(rendered.code, 0, rendered.stderr);
     for (const host of c.hosts) assert.match(rendered.stdout, new RegExp(`${host}\\s+\\d+ files`));

@@ -137,6 +137,14 @@ if (ready) {
       assert.is(r.code, 4, r.stdout + r.stderr);
       assert.match(r.stdout, /^h1: unreachable: 127\.0\.0\.1:1: .*(ECONNREFUSED|refused)/m);
       assert.equal([...readKeys(join(project.dir, "inventories/lab.yaml")).hosts.keys()], ["h0"]);
+      // No host answers: the keys file is left as it is, a line netgen would not write included.
+      const file = join(project.dir, KEYS);
+      writeFileSync(file, `${readFileSync(file, "utf8")}# kept by hand\n`);
+      writeFileSync(join(project.dir, "inventories/lab.yaml"), text.replace(fleet.hosts[0]!.address, "127.0.0.1, port: 1").replace(fleet.hosts[1]!.address, "127.0.0.1, port: 1"));
+      const none = keys();
+      assert.is(none.code, 4, none.stdout + none.stderr);
+      assert.match(none.stdout, /: unchanged \(no host answered\)$/m);
+      assert.match(readFileSync(file, "utf8"), /# kept by hand\n$/, "the keys file was rewritten though no host answered");
     } finally {
       writeFileSync(join(project.dir, "inventories/lab.yaml"), text);
     }

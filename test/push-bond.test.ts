@@ -14,7 +14,8 @@ import { runInVm } from "../src/lab/vm.js";
 import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
 import { netgenTimed } from "./support/timed-cli.js";
 import { NAT_MODULES } from "../src/lab/internet.js";
-import { inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
+import { dropCount } from "../src/lab/exit-policy.js";
+import { answersPing, inNs, ip, link, newNamespace, removeNamespace, run } from "../src/lab/namespaces.js";
 import { parseAnswer, recordsOf } from "../src/push/protocol.js";
 import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
@@ -175,16 +176,9 @@ if (ready && local) {
     assert.is(ifindex(), before);
   });
   test("the exit forwards the bundle out of its masquerading uplink, and nothing from that segment into the bundle", async () => {
-    const pings = (ns: string, target: string) => {
-      try {
-        inNs(ns, "ping", ["-c", "1", "-W", String(Math.ceil(2 * slow)), "-n", target]);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const pings = (ns: string, target: string) => answersPing(ns, target, { waitSeconds: Math.ceil(2 * slow) });
     const exit = fleet.hosts[1]!;
-    const dropped = () => Number(/counter packets (\d+) bytes \d+ drop/.exec(fleet.ssh(exit, "nft list chain inet netgen forward"))?.[1] ?? NaN);
+    const dropped = () => dropCount(fleet.ssh(exit, "nft list chain inet netgen forward"));
     // Out: h0's default route is the bundle; the stranger has no route to 10.42.0.0/24, so only a masqueraded ping gets its reply.
     await waitFor("h0 to reach the stranger through the bundle and the exit's masquerade", () => pings(fleet.hosts[0]!.ns, "203.0.113.1") || undefined, scaled(20000));
     // In: the stranger routes the bundle's network through the exit; the pushed forward policy drops it, and counts it.

@@ -107,7 +107,7 @@ test("validate --json: problems with file, line, col, message, hint on stdout; e
   assert.match(report.problems[0]!.message, /gateway 10.0.9.1 is not in up1's subnet/);
   assert.match(report.problems[0]!.hint ?? "", /reachable directly on the uplink/);
   assert.match(report.problems[2]!.message, /'failsafe' is not a strategy/);
-  assert.is(report.problems[2]!.hint, "use one of: failover, balance-rr, ecmp, teql");
+  assert.is(report.problems[2]!.hint, "use one of: failover, balance-rr, redundant, ecmp, teql");
   assert.equal(report.warnings, []);
 });
 
@@ -118,8 +118,9 @@ test("validate --json: warnings with their place; --strict turns them into probl
   const report = JSON.parse(r.stdout) as { valid: boolean; problems: JsonProblem[]; warnings: JsonProblem[]; hosts: { name: string }[] };
   assert.is(report.valid, true);
   assert.equal(report.problems, []);
-  assert.equal(report.warnings.map((w) => [w.file, w.line, w.col]), [["slow.yaml", 6, 72]]);
-  assert.match(report.warnings[0]!.message, /egress rate 800bit/);
+  // The rate's warning, among those about the failover bond's unshaped uplinks (up1 entirely, up2's ingress).
+  assert.equal(report.warnings.map((w) => [w.file, w.line, w.col]), [["slow.yaml", 5, 7], ["slow.yaml", 6, 7], ["slow.yaml", 6, 72]]);
+  assert.match(report.warnings[2]!.message, /egress rate 800bit/);
   assert.equal(report.hosts.map((h) => h.name), ["gw", "exit"]);
   const strict = netgen(["validate", "slow.yaml", "--json", "--strict"], work);
   assert.is(strict.code, 1);

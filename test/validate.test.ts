@@ -29,6 +29,8 @@ const ECMP = LAB.replace("lo0: 10.10.10.10/32", "lo0: 10.1.0.2/32")
   .replace("strategy: teql", "strategy: ecmp")
   .replace("a: { address: 10.2.0.1/30, routes: [10.100.0.0/24] }", "a: { routes: [10.100.0.0/24] }")
   .replace("b: { address: 10.2.0.2/30 }", "b: { routes: [10.10.10.10/32] }");
+/** BASE as a redundant bundle: no primary. */
+const REDUNDANT = BASE.replace("strategy: failover", "strategy: redundant").replace(", primary: true", "");
 const UP2 = "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }";
 const EXIT_UP2 = "up2: { address: 10.0.2.3/24 }";
 /** BASE with `n` paths (and uplinks u0.. on both hosts). */
@@ -56,7 +58,7 @@ const CASES: Case[] = [
   { name: "network address", edit: ["10.0.1.2/24", "10.0.1.0/24"], line: 5, expect: /network address of its subnet/ },
   { name: "broadcast address", edit: ["up2: { address: 10.0.2.3/24 }", "up2: { address: 10.0.2.255/24 }"], line: 10, expect: /broadcast address/ },
   { name: "overlapping uplinks", edit: ["up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }", "up2: { address: 10.0.1.9/24, gateway: 10.0.1.1 }"], line: 6, expect: /subnet 10.0.1.0\/24 overlaps up1's/ },
-  { name: "unknown strategy", edit: ["strategy: failover", "strategy: failsafe"], line: 14, expect: /'failsafe' is not a strategy.*failover, balance-rr, ecmp, teql/ },
+  { name: "unknown strategy", edit: ["strategy: failover", "strategy: failsafe"], line: 14, expect: /'failsafe' is not a strategy.*failover, balance-rr, redundant, ecmp, teql/ },
   { name: "end is not a host", edit: ["      exit: { address: 10.42.0.2/24 }", "      exti: { address: 10.42.0.2/24 }"], line: 17, expect: /ends on 'exti', which is not a host.*did you mean 'exit'/ },
   { name: "path names a missing uplink", edit: ["- { gw: up2, exit: up2 }", "- { gw: up3, exit: up2 }"], line: 20, expect: /host gw has no uplink 'up3'.*use one of gw's uplinks \(up1, up2\)/ },
   { name: "path misses an end", edit: ["- { gw: up2, exit: up2 }", "- { gw: up2 }"], line: 20, expect: /path 2 of b1 has no uplink for exit/ },
@@ -116,6 +118,10 @@ const CASES: Case[] = [
     line: 28,
     expect: /e0 of a is a member of teql bundle ab and cannot also carry cd/,
   },
+  // strategy: redundant (issue 13): failover's keys, less those that choose a path.
+  { name: "primary on redundant", edit: ["strategy: failover", "strategy: redundant"], line: 19, expect: /primary means nothing to a redundant bundle: every packet goes over every path, none is preferred/ },
+  { name: "monitor on redundant", base: REDUNDANT, edit: ["- { gw: up2, exit: up2 }\n", "- { gw: up2, exit: up2 }\n    monitor: { interval: 100ms }\n"], line: 21, expect: /a redundant bundle has no ARP monitor: its bond sends every packet over every path, so a dead path loses nothing/ },
+  { name: "redundant over a DHCP uplink", base: REDUNDANT, edit: ["- { gw: up2, exit: up2 }", "- { gw: up2, exit: inet0 }"], line: 20, expect: /inet0 of exit takes its address from DHCP, so it cannot carry a gretap tunnel/ },
   { name: "control character in a name", edit: ["  b1:", '  "b\\u0007":'], line: 13, expect: /is not a valid bundle name/ },
   // issue 14: accepted before, broken gateway after
   { name: "one address on both ends of a path", edit: ["up1: { address: 10.0.1.3/24 }", "up1: { address: 10.0.1.2/24 }"], line: 19, expect: /path 1 of b1 has 10.0.1.2 on both ends.*give exit's up1 its own address/ },
@@ -192,6 +198,13 @@ test(`${CASES.length} bad inventories: message and line`, () => {
   assert.equal(failures, []);
 });
 
+test("redundant: both ends may have default_route, and an IPv6-only bundle needs no IPv4 (no ARP monitor)", () => {
+  const both = apply(REDUNDANT, ["exit: { address: 10.42.0.2/24 }", "exit: { address: 10.42.0.2/24, default_route: true }"]);
+  assert.equal(problemsOf({ name: "both default_route", text: both, line: 0, expect: /./ }), []);
+  const v6 = REDUNDANT.replace("gw: { address: 10.42.0.1/24", "gw: { address: ['fd00:42::1/64']").replace("exit: { address: 10.42.0.2/24", "exit: { address: ['fd00:42::2/64']");
+  assert.equal(problemsOf({ name: "IPv6-only", text: v6, line: 0, expect: /./ }), []);
+});
+
 test("the wireguard base is valid, so each wireguard case above is one edit's problem", () => {
   assert.equal(problemsOf({ name: "wireguard base", text: WIREGUARD, line: 0, expect: /./ }), []);
 });
@@ -208,8 +221,24 @@ test("warnings: said, not fatal, unless strict", () => {
   const text = apply(BASE, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 8bit } }"]);
   const said: LocatedProblem[] = [];
   validateText("w.yaml", text, { warn: (w) => said.push(w) });
-  assert.equal(said.map((w) => `${w.line}:${w.col} ${w.message}`), ["6:72 egress rate 8bit is 1 byte a second: a 1500-byte packet takes 1500.0 s"]);
+  assert.equal(said.filter((w) => /rate/.test(w.message)).map((w) => `${w.line}:${w.col} ${w.message}`), ["6:72 egress rate 8bit is 1 byte a second: a 1500-byte packet takes 1500.0 s"]);
   assert.throws(() => validateText("w.yaml", text, { strict: true }), (e: unknown) => e instanceof InventoryError);
+});
+
+test("warnings: a failover bond's uplink left unshaped in either direction is exposed to false failovers under load", () => {
+  const warnings = (text: string) => {
+    const said: LocatedProblem[] = [];
+    validateText("w.yaml", text, { warn: (w) => said.push(w) });
+    return said.map((w) => `${w.line}:${w.col} ${w.message}`);
+  };
+  assert.equal(warnings(BASE), [
+    "5:7 uplink up1 of gw carries path 1 of failover bundle b1 without egress and ingress shaping: when traffic fills the line, the bond's ARP probes wait in the ISP's queue and the bond leaves a healthy path",
+    "6:7 uplink up2 of gw carries path 2 of failover bundle b1 without egress and ingress shaping: when traffic fills the line, the bond's ARP probes wait in the ISP's queue and the bond leaves a healthy path",
+  ], "the bond's end (gw) only: the bridge on exit sends no probes");
+  const shaped = apply(apply(BASE, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { egress: 4500kbit, ingress: 4500kbit } }"]);
+  assert.equal(warnings(shaped), ["6:7 uplink up2 of gw carries path 2 of failover bundle b1 without ingress shaping: when traffic fills the line, the bond's ARP probes wait in the ISP's queue and the bond leaves a healthy path"]);
+  assert.equal(warnings(apply(apply(BASE, ["strategy: failover", "strategy: balance-rr"]), [", primary: true", ""])), [], "balance-rr was measured without false failures under load (docs/lab.md)");
+  assert.throws(() => validateText("w.yaml", BASE, { strict: true }), (e: unknown) => e instanceof InventoryError);
 });
 
 test("a long value is shown by its start and length, never whole", () => {

@@ -4,7 +4,7 @@
 // are read --forks at a time; each host's part is printed in inventory order.
 import type { Host } from "../inventory/types.js";
 import { readState } from "../push/agent.js";
-import { checkLocalKeys, connect, HostKeyRefused, Unreachable } from "../push/connection.js";
+import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { pool } from "../push/fleet.js";
 import { diffCode, diffLines, hostDiff, type HostDiff } from "../push/host-diff.js";
 import type { Release } from "../push/release.js";
@@ -25,7 +25,6 @@ type Outcome = { code: number; report: HostDiffReport; lines: string[] } | { err
 export async function diff(args: { inventory?: string; limit?: string; forks: number; acceptNew: boolean; json?: boolean }, print: (line: string) => void): Promise<number> {
   const source = await resolveSource(args.inventory, args.limit, { releases: true });
   const releases = source.hosts.map((host) => [host, source.releases.get(host.name)!] as const);
-  await checkLocalKeys(source.hosts);
   let code = 0;
   const reports: HostDiffReport[] = [];
   await pool(

@@ -38,11 +38,14 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
   const answers = await pool(hosts, FORKS, (host) => ask(host, args.rotate.includes(host.name), args.acceptNew));
   const next = new Map(recorded.hosts);
   for (const a of answers) if (a.key) next.set(a.host, a.key.publicKey);
-  const text = keysText(args.inventory, next);
   const before = existsSync(recorded.file) ? readFileSync(recorded.file, "utf8") : undefined;
+  const text = keysText(args.inventory, next);
+  // With no answer there is nothing new to record: the file stays as it is, byte for byte (or absent).
+  const answered = answers.some((a) => a.key);
+  const written = answered && text !== before;
   if (!args.json) for (const a of answers) for (const line of describe(a, recorded.hosts.get(a.host))) print(printable(line));
-  if (text === before) {
-    if (!args.json) print(`${recorded.file}: unchanged`);
+  if (!written) {
+    if (!args.json) print(`${recorded.file}: unchanged${answered ? "" : " (no host answered)"}`);
   } else {
     try {
       writeKeysFile(args.inventory, text);
@@ -56,7 +59,7 @@ export async function keys(args: { inventory: string; rotate: string[]; limit?: 
   const code = answers.some((a) => a.problem?.kind === "unreachable") ? 4 : answers.some((a) => a.problem?.kind === "failed") ? 2 : 0;
   if (args.json) {
     const hosts = answers.map((a) => ({ host: a.host, ...keyJson(a, recorded.hosts.get(a.host)) }));
-    print(JSON.stringify({ inventory: args.inventory, keysFile: recorded.file, written: text !== before, hosts, exitCode: code }, null, 2));
+    print(JSON.stringify({ inventory: args.inventory, keysFile: recorded.file, written, hosts, exitCode: code }, null, 2));
   }
   return code;
 }

@@ -49,15 +49,15 @@ function choose(args: LabArgs, inventory: Inventory): LabRequest {
     bundles = [named];
   }
   if (args.scenario === "failover") {
-    bundles = bundles.filter((b) => b.strategy === "failover");
-    if (bundles.length === 0) throw new ExitError(`the failover scenario needs a failover bundle; ${args.bundle ? `${args.bundle} is not one` : `${args.inventory} has none`}: use --scenario throughput`);
+    bundles = bundles.filter((b) => b.strategy === "failover" || b.strategy === "redundant");
+    if (bundles.length === 0) throw new ExitError(`the failover scenario needs a failover or redundant bundle; ${args.bundle ? `${args.bundle} is not one` : `${args.inventory} has none`}: use --scenario throughput`);
   }
   if (args.scenario === "nat") {
     bundles = bundles.filter((b) => b.strategy === "failover" && b.transport === "wireguard");
     if (bundles.length === 0) throw new ExitError(`the nat scenario needs a failover bundle with transport: wireguard; ${args.bundle ? `${args.bundle} is not one` : `${args.inventory} has none`}`);
   }
   if (bundles.length === 0) throw new ExitError(`${args.inventory} has no bundle to run`);
-  if (args.plot !== undefined && !bundles.some((b) => b.strategy === "failover" && scenarios.includes("failover"))) throw new ExitError("--plot draws the failover scenario's cuts: this run has none");
+  if (args.plot !== undefined && !bundles.some((b) => (b.strategy === "failover" || b.strategy === "redundant") && scenarios.includes("failover"))) throw new ExitError("--plot draws the failover scenario's cuts: this run has none");
   return { inventory: resolve(args.inventory), bundles: bundles.map((b) => b.name), scenarios };
 }
 

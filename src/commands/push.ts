@@ -1,6 +1,5 @@
 // netgen push [INVENTORY] [--limit] [--forks] [--serial] [--max-fail] [--confirm-timeout] [--dry-run] [--json] [--yes]
 // --dry-run changes nothing: per host, the diff and the agent's forecast of what its activation would do.
-import { checkLocalKeys } from "../push/connection.js";
 import { ExitError } from "../errors.js";
 import { CONFIRM_TIMEOUT } from "../push/agent.js";
 import { lonelyBundles } from "../push/far-ends.js";
@@ -28,7 +27,6 @@ export async function push(args: PushArgs, print: (line: string) => void, progre
   // Every release is read and checked before any host is touched.
   const source = await resolveSource(args.inventory, args.limit, { releases: true });
   const releases = source.releases;
-  await checkLocalKeys(source.hosts);
   const width = Math.max(...source.hosts.map((h) => h.name.length));
   const report = (host: string, phase: string) => progress(`${host.padEnd(width)} : ${phase}`);
   // When each host starts: its batch, then its wave of --forks within the batch.

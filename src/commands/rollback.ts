@@ -1,6 +1,5 @@
 // netgen rollback HOST [INVENTORY] [--json]: back to the release before the current one,
 // with the same safety net as push (armed timer, confirmation over a new connection).
-import { checkLocalKeys } from "../push/connection.js";
 import { ExitError } from "../errors.js";
 import { HOST_NAME } from "../inventory/schema.js";
 import { recapLine, exitCode } from "../push/fleet.js";
@@ -13,12 +12,8 @@ export async function rollback(args: { host: string; inventory?: string; confirm
   // HOST goes through --limit's selection, which also takes groups and globs: rollback acts on one named host.
   if (!new RegExp(HOST_NAME).test(args.host)) throw new ExitError(`rollback: '${args.host}' is not a host name: rollback goes back on one host, named in full`);
   // The local tree's releases are not needed: the host goes back to its own previous one.
-  const source = await resolveSource(args.inventory, args.host, { releases: false });
+  const source = await resolveSource(args.inventory, args.host, { releases: false, oneHost: args.host });
   const host = source.hosts[0]!;
-  if (source.hosts.length !== 1 || host.name !== args.host) {
-    throw new ExitError(`rollback: '${args.host}' is a group (${source.hosts.map((h) => h.name).join(", ")}): rollback goes back on one host, named in full`);
-  }
-  await checkLocalKeys(source.hosts);
   const result = await rollbackHost(host, args.confirmTimeout, (h, phase) => (args.json ? progress : print)(`${h} : ${phase}`));
   const code = exitCode([result]);
   // The same shape as push --json: the inventory, one entry per host, the exit code.

@@ -5,7 +5,7 @@
 import type { Host } from "../inventory/types.js";
 import { METRICS_FILE } from "../plan/metrics.js";
 import { hostStatus, type HostStatus as AgentStatus, printable } from "../push/agent.js";
-import { checkLocalKeys, connect, HostKeyRefused, Unreachable } from "../push/connection.js";
+import { connect, HostKeyRefused, Unreachable } from "../push/connection.js";
 import { pool } from "../push/fleet.js";
 import type { Release } from "../push/release.js";
 import { resolveSource } from "../push/tree-source.js";
@@ -42,7 +42,6 @@ export interface Screen {
 export async function status(args: StatusArgs, print: (line: string) => void, screen: Screen = process.stdout): Promise<number> {
   const source = await resolveSource(args.inventory, args.limit, { releases: true });
   const rendered = source.hosts.map((host) => [host, source.releases.get(host.name)!] as const);
-  await checkLocalKeys(source.hosts);
   const round = async () => {
     const all = await pool(rendered, args.forks, ([host, release]) => statusOf(host, release));
     const code = all.some((s) => !s.reachable) ? 4 : all.some((s) => !s.inSync) ? 2 : 0;

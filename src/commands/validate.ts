@@ -27,7 +27,8 @@ function summary(inventory: Inventory): string {
   for (const b of inventory.bundles) counts.set(b.strategy, (counts.get(b.strategy) ?? 0) + 1);
   const strategies =
     inventory.bundles.length <= 10 ? inventory.bundles.map((b) => `${b.name} (${b.strategy})`).join(", ") : [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
-  return `${inventory.hosts.length} hosts, ${inventory.bundles.length} bundles${strategies ? `: ${strategies}` : ""}`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  return `${count(inventory.hosts.length, "host")}, ${count(inventory.bundles.length, "bundle")}${strategies ? `: ${strategies}` : ""}`;
 }
 
 

@@ -5,6 +5,7 @@
 import { DEFAULT_MTU, type Bundle, type Inventory, type Strategy } from "../inventory/types.js";
 import type { HostPlan } from "../plan/model.js";
 import { tunnelName } from "../plan/names.js";
+import { bondsTunnels } from "../plan/devices.js";
 
 export interface Topology {
   inventory: string;
@@ -106,7 +107,7 @@ function endRow(bundle: Bundle, host: string, plan: HostPlan): EndRow {
 
 function bundleEdges(bundle: Bundle, planOf: ReadonlyMap<string, HostPlan>): BundleEdges {
   const [a, b] = bundle.ends.map((e) => e.host) as [string, string];
-  const tunnelled = bundle.strategy === "failover" || bundle.strategy === "balance-rr";
+  const tunnelled = bondsTunnels(bundle.strategy);
   const hasPrimary = bundle.paths.some((p) => p.primary);
   const paths = bundle.paths.map((p): PathEdge => {
     const name = tunnelName(bundle.name, p);

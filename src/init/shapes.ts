@@ -19,7 +19,7 @@ function branch(n: number): string {
   const wans = range(n).map((k) => {
     // One /29 per provider: 198.51.100.8k+2, gateway .8k+1.
     const base = 8 * (k - 1);
-    return `      wan${k}: { address: 198.51.100.${base + 2}/29, gateway: 198.51.100.${base + 1} }${k === 1 ? "   # the preferred provider" : ""}`;
+    return `      wan${k}: { address: 198.51.100.${base + 2}/29, gateway: 198.51.100.${base + 1},${k === 1 ? "   # the preferred provider" : ""}\n              shape: { egress: 18mbit, ingress: 90mbit } }`;
   });
   const paths = range(n).map((k) => `      - { branch-gw: wan${k}, dc-exit: pub0${k === 1 ? ", primary: true" : ""} }`);
   return `# netgen inventory: a branch office with ${n} internet uplinks, tunnelled to a
@@ -49,8 +49,11 @@ hosts:
     uplinks:
       # Interfaces that exist already, matched by name. Each keeps a default
       # route of its own (metrics in this order): a tunnel bound to an uplink
-      # reaches dc-exit through that uplink's gateway. Add
-      # shape: { egress: 20mbit, ingress: 100mbit } to an uplink to limit it.
+      # reaches dc-exit through that uplink's gateway.
+      # shape: about 90% of what the line really delivers each way (here a
+      # 20/100 Mbit/s line). A full line then queues on branch-gw, where the
+      # bond's ARP probes pass the data, not at the provider, where they wait
+      # and the bond leaves a healthy path. Set it to your lines' rates.
 ${wans.join("\n")}
       lan0: { address: 192.168.10.1/24 }   # the office network, routed through the bundle
   dc-exit:

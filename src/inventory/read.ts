@@ -22,7 +22,7 @@ const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
 const bool = (v: unknown): boolean => v === true;
-const STRATEGIES: readonly string[] = ["failover", "balance-rr", "ecmp", "teql"];
+const STRATEGIES: readonly string[] = ["failover", "balance-rr", "redundant", "ecmp", "teql"];
 /** A path's own keys; every other key of a path entry is a host. */
 const PATH_KEYS: readonly string[] = ["name", "primary", "weight"];
 

@@ -95,7 +95,7 @@ const end = {
   additionalProperties: false,
   properties: {
     address: endAddress,
-    default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over" },
+    default_route: { type: "boolean", title: "default_route", description: "route the host's default traffic through the bundle; on a failover bundle this marks the end that fails over (a redundant bundle has no such end: both may have it)" },
     routes: { type: "array", title: "routes", maxItems: MAX_ROUTES_PER_END, items: { type: "string", title: "destination prefix", maxLength: MAX_ADDRESS_LENGTH }, description: "prefixes reached through the bundle" },
   },
 };
@@ -106,7 +106,7 @@ const path = {
   description: "the uplink used on each end: { <host>: <uplink>, <host>: <uplink> }",
   properties: {
     name: { type: "string", title: "path name", pattern: PATH_NAME, description: "names the path's devices (<bundle>-<name>): lowercase letters and digits, at most 6 characters" },
-    primary: { type: "boolean", title: "primary", description: "failover: the path used whenever it works" },
+    primary: { type: "boolean", title: "primary", description: "failover: the path used whenever it works (refused elsewhere: redundant uses every path at once)" },
     weight: { type: "integer", title: "weight", minimum: 1, maximum: 256, description: "ecmp: the next hop's weight" },
   },
   additionalProperties: { type: "string", title: "uplink name", pattern: IFACE_NAME, description: "the name of an uplink of that host" },
@@ -118,7 +118,11 @@ const bundle = {
   additionalProperties: false,
   required: ["strategy", "ends", "paths"],
   properties: {
-    strategy: { enum: ["failover", "balance-rr", "ecmp", "teql"], title: "strategy" },
+    strategy: {
+      enum: ["failover", "balance-rr", "redundant", "ecmp", "teql"],
+      title: "strategy",
+      description: "failover: one path at a time; balance-rr: packets in turn over the paths; redundant: every packet over every path; ecmp: flows over multipath routes; teql: packets in turn over the bare uplinks",
+    },
     transport: { enum: ["gre", "wireguard"], title: "transport", description: "gre (default), or wireguard: one WireGuard link per path, bound to its uplink, across NAT" },
     link_subnet: { type: "string", title: "link subnet", maxLength: MAX_ADDRESS_LENGTH, description: "wireguard only: one /31 (IPv6: /127) per path for the WireGuard links, in path order, e.g. 10.99.7.0/28" },
     port: { type: "integer", title: "port", minimum: 1, maximum: 65535, description: "wireguard only: the listening end of path N uses port + N - 1 (default 51820)" },
@@ -135,6 +139,7 @@ const bundle = {
     monitor: {
       type: "object",
       title: "monitor",
+      description: "failover and balance-rr only: a redundant bond has nothing to monitor",
       additionalProperties: false,
       properties: { interval: { type: "string", title: "interval", pattern: INTERVAL, description: "the ARP monitor interval, e.g. 100ms" } },
     },

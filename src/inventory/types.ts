@@ -5,7 +5,7 @@
 // written otherwise: that form only reaches messages, never a generated file.
 import type { Cidr, Ip } from "../net/address.js";
 
-export type Strategy = "failover" | "balance-rr" | "ecmp" | "teql";
+export type Strategy = "failover" | "balance-rr" | "redundant" | "ecmp" | "teql";
 export type Transport = "gre" | "wireguard";
 
 export interface Inventory {

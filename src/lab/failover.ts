@@ -5,7 +5,7 @@
 import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
-import { changesAfter, current, kernelLog, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
+import { changesAfter, current, iperfLongestGapMs, kernelLog, STREAM, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
 import { inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 import { vmSlowdown } from "./vm-speed.js";
@@ -35,6 +35,12 @@ export interface CutReport {
   /** Active path changes, [ms since the cut, path]. */
   activeChanges: [number, string][];
   tcpOutput?: string;
+  /** The longest run of 100 ms intervals in which iperf3's server received nothing (observe.ts). */
+  tcpLongestGapMs?: number;
+  /** The same two figures in the seconds before the cut: what the lab (an emulated VM) stalls without a cut. */
+  before?: { stallMs: number; tcpLongestGapMs?: number };
+  /** Ping replies per sequence number: 1, or on a redundant bundle N x N (each copy answered, each answer over every path). */
+  copiesPerPing?: number;
 }
 
 export interface FailoverOptions {
@@ -63,14 +69,14 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   const farMonitor = options.farBond ? watchBond(exit.ns, bond) : undefined;
   await waitFor(`${far.host} to hold ${target}`, () => inNs(exit.ns, "ip", ["-o", "addr", "show", "to", target]).trim() || undefined, 60000);
   // Listening on every address: the client still reaches it through the bundle.
-  const iperfServer = startInNs(exit.ns, "iperf3", ["-s"], { stdio: "ignore" });
+  const iperfServer = startInNs(exit.ns, "iperf3", ["-s", "-i", "0.1"], { stdio: "ignore" });
   // Under emulation the server takes a while to listen: a client before that is refused.
   await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(exit.ns, "ss", ["-ltn"])) || undefined, 60000);
   const cuts: CutReport[] = [];
   try {
     for (const mode of ["drop", "link-down"] as const) {
       const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
-      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, "-t", "16", "-b", "2M"], { stdio: ["ignore", "pipe", "pipe"] });
+      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, ...STREAM, "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
       let tcpOutput = "";
       tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
       tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
@@ -115,6 +121,7 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
         restoreMs: restoreAt - cutAt,
         pings: timeline(replies, cutAt),
         activeChanges: samples.filter((s, i) => s.t >= cutAt - 1000 && (i === 0 || samples[i - 1]!.active !== s.active)).map((s) => [Math.round(s.t - cutAt), s.active || "(none)"]),
+        tcpLongestGapMs: iperfLongestGapMs(tcpOutput),
         ...(code === 0 ? {} : { tcpOutput: tcpOutput.split("\n").slice(-12).join("\n") }),
       });
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bundle, Inventory, Strategy, Transport } from "../inventory/types.js";
-import { failoverEndIndex } from "../plan/devices.js";
+import { failoverEndIndex } from "../inventory/ends.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHosts, validateFile } from "../pipeline/pipeline.js";
 import { type AddressChangeRun, addressChangeScenario } from "./address-change.js";
@@ -13,6 +13,9 @@ import { NAT_MODULES } from "./internet.js";
 import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
 import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
+import { type BondMetrics, watchBondMetrics } from "./metrics-watch.js";
+import { pathLabel, tunnelName } from "../plan/names.js";
+import { type RedundantCost, redundantScenario } from "./redundant.js";
 import { endpoints, measureBundle, measureOnePath, PATH_RATE } from "./throughput.js";
 import { separateEqualizers } from "./equalizers.js";
 import { buildTopology, loadModules, startUnits, type Topology, type TopologyOptions } from "./topology.js";
@@ -35,6 +38,11 @@ export interface FailoverRun {
   cuts: CutReport[];
   /** netgen's layout: each masquerading exit's forward policy, checked after the cuts. */
   exitPolicy?: ExitPolicyRun[];
+  /** netgen's layout: the bond end's metrics loop, read through the cuts. */
+  metrics?: BondMetrics;
+  /** A redundant bundle (redundant.ts): path 1 cut, no active path; and what the copies cost. */
+  strategy?: "redundant";
+  cost?: RedundantCost;
 }
 
 export interface StrategyRun {
@@ -96,7 +104,16 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
   const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
   const files = filesOf(inventory, bundle);
   progress(`${bundle.name}: failover, netgen's files`);
-  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), async (t) => ({ ...(await failoverScenario(t, bundle, gw)), exitPolicy: await exitPolicyScenario(t, bundle) }));
+  const netgen = await withTopology(inventory, bundle, files, topologyFor(bundle, keys), async (t) => {
+    // The bond end's metrics loop runs through the cuts: its series must move as the bond did.
+    const watch = await watchBondMetrics(t.hosts.get(gw)!, files.find((f) => f.host === gw)!, bundle.name, bundle.paths.map((p) => ({ label: pathLabel(bundle, p), device: tunnelName(bundle.name, p) })));
+    const run = await failoverScenario(t, bundle, gw).catch(async (error: unknown) => {
+      await watch.stop();
+      throw error;
+    });
+    const metrics = await watch.stop();
+    return { ...run, metrics, exitPolicy: await exitPolicyScenario(t, bundle) };
+  });
   // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
   if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);
@@ -105,6 +122,14 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
     { bundle: bundle.name, layout: "netgen", ...netgen },
     { bundle: bundle.name, layout: "write-up", ...control },
   ];
+}
+
+/** The failover scenario on a redundant bundle, then the cost of its copies (redundant.ts shapes the paths for that). */
+async function redundantRun(inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<FailoverRun> {
+  const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
+  progress(`${bundle.name}: failover scenario on a redundant bundle, netgen's files`);
+  const r = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => redundantScenario(t, inventory, bundle, gw));
+  return { bundle: bundle.name, layout: "netgen", strategy: "redundant", primary: "(none: every path)", cuts: r.cuts, cost: r.cost };
 }
 
 /** The strategies (and transports) a bundle's throughput is measured as: for a wireguard bundle, teql and balance-rr over WireGuard, and balance-rr over gre on the same paths. */
@@ -156,6 +181,7 @@ export async function runLab(request: LabRequest): Promise<LabResult> {
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
     if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle, keys)));
+    if (request.scenarios.includes("failover") && bundle.strategy === "redundant") result.failover.push(await redundantRun(inventory, bundle, keys));
     if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
       progress(`${bundle.name}: address changes`);
       const gw = bundle.ends[failoverEndIndex(bundle)]!.host;

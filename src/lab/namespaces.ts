@@ -84,4 +84,14 @@ function removeAllAtExit(): void {
 }
 
 /** A command's JSON output (`ip -j`, `tc -j`) inside a namespace; nothing printed reads as []. */
+/** Whether one ping from `ns` to `target` is answered within `waitSeconds` (from `source`, if given). */
+export function answersPing(ns: string, target: string, { waitSeconds = 1, source }: { waitSeconds?: number; source?: string } = {}): boolean {
+  try {
+    inNs(ns, "ping", ["-c", "1", "-W", String(waitSeconds), "-n", ...(source ? ["-I", source] : []), target]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const json = <T>(ns: string, cmd: string, args: string[]): T => JSON.parse(inNs(ns, cmd, args) || "[]") as T;

@@ -97,3 +97,35 @@ export function current(lines: string[], samples: Sample[]): string {
   }
   return samples[samples.length - 1]?.active ?? "";
 }
+
+/**
+ * The 2 Mbit/s TCP stream of the cut scenarios, in writes of 1400 bytes:
+ * iperf3's default TCP write is 128 KB, one burst every half second at this
+ * rate, which leaves most 100 ms intervals empty whatever the paths do (and
+ * queues 200 ms of data at once behind a 5 Mbit/s shaper).
+ */
+export const STREAM = ["-t", "16", "-b", "2M", "-l", "1400"];
+
+/**
+ * The longest stretch, in ms, of iperf3's receiver intervals that delivered
+ * nothing (the server runs with -i 0.1; the client asks --get-server-output).
+ * The server's report is what counts: the client's writes go on into its
+ * socket buffer during a stall.
+ */
+export function iperfLongestGapMs(output: string, range: { fromSec?: number; toSec?: number } = {}): number | undefined {
+  const server = output.split("Server output:")[1];
+  if (server === undefined) return undefined;
+  let longest = 0;
+  let run = 0;
+  let seen = false;
+  for (const m of server.matchAll(/^\[\s*\d+\]\s+([\d.]+)-([\d.]+)\s+sec\s+([\d.]+)\s+\w?Bytes/gm)) {
+    const ms = (Number(m[2]) - Number(m[1])) * 1000;
+    // The summary line spans the whole run: not an interval.
+    if (ms > 1500) continue;
+    if (Number(m[1]) < (range.fromSec ?? 0) || Number(m[2]) > (range.toSec ?? Infinity)) continue;
+    seen = true;
+    run = Number(m[3]) === 0 ? run + ms : 0;
+    longest = Math.max(longest, run);
+  }
+  return seen ? Math.round(longest) : undefined;
+}

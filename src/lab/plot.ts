@@ -18,7 +18,8 @@ function panel(run: FailoverRun, cutIndex: number, y0: number): string {
   const py = (rtt: number) => y0 + H - M.bottom - (rtt / top) * (H - M.top - M.bottom);
   const base = y0 + H - M.bottom;
   const out: string[] = [];
-  const title = `${run.bundle} (${run.layout === "netgen" ? "netgen's files" : "control: the write-up's layout"}), cut by ${c.mode}: stall ${c.stallMs} ms, ${c.lost} lost; ${c.lostAfterRestore} lost after restore, ${c.changesAfterRestore} path changes`;
+  const layout = run.strategy === "redundant" ? "redundant, netgen's files: path 1 cut" : run.layout === "netgen" ? "netgen's files" : "control: the write-up's layout";
+  const title = `${run.bundle} (${layout}), cut by ${c.mode}: stall ${c.stallMs} ms, ${c.lost} lost; ${c.lostAfterRestore} lost after restore, ${c.changesAfterRestore} path changes`;
   out.push(`<text x="${M.left}" y="${y0 + 16}" class="t">${esc(title)}</text>`);
   out.push(`<line x1="${M.left}" y1="${base}" x2="${W - M.right}" y2="${base}" class="ax"/><line x1="${M.left}" y1="${y0 + M.top}" x2="${M.left}" y2="${base}" class="ax"/>`);
   for (let s = 0; s * 1000 <= t1; s += 2) out.push(`<text x="${px(s * 1000)}" y="${base + 14}" class="l" text-anchor="middle">${s} s</text>`);

@@ -3,6 +3,7 @@
 import type { CutReport } from "./failover.js";
 import type { AddressChangeRun } from "./address-change.js";
 import type { FailoverRun, LabResult, StrategyRun, ThroughputRun } from "./inside.js";
+import { PATH_RATE } from "./throughput.js";
 
 export type LabReport = LabResult & { ran: string; emulated: boolean };
 
@@ -16,6 +17,7 @@ function cutRow(c: CutReport, far: boolean): string {
 }
 
 function failoverTable(r: FailoverRun): string[] {
+  if (r.strategy === "redundant") return redundantTable(r);
   const title = r.layout === "netgen" ? `failover: ${r.bundle}, netgen's files (primary ${r.primary})` : `failover: ${r.bundle}, control: the write-up's layout (a bond on both ends, no primary, no arp_validate)`;
   return [
     title,
@@ -23,6 +25,51 @@ function failoverTable(r: FailoverRun): string[] {
     "|---|---|---:|---:|---|---:|---|---:|",
     ...r.cuts.map((c) => cutRow(c, r.layout === "write-up")),
     "",
+  ];
+}
+
+const gap = (ms: number | undefined) => (ms === undefined ? "-" : `${ms} ms`);
+
+function redundantTable(r: FailoverRun): string[] {
+  return [
+    `failover scenario on redundant bundle ${r.bundle}, netgen's files: path 1 cut (every path carries every packet); in brackets the same figure in the seconds before the cut`,
+    "| cut | stall | lost / sent (20 ms pings) | replies per ping | TCP stream | TCP: longest gap (100 ms intervals) | pings lost after restore |",
+    "|---|---:|---:|---:|---|---:|---:|",
+    ...r.cuts.map((c) => `| ${c.mode} | ${c.stallMs} ms (${gap(c.before?.stallMs)}) | ${c.lost} / ${c.sent} | ${c.copiesPerPing ?? "-"} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)} (${gap(c.before?.tcpLongestGapMs)}) | ${c.lostAfterRestore} |`),
+    "",
+  ];
+}
+
+/** Bytes on every uplink per byte delivered, from one flow at full speed. */
+const costRatio = (r: FailoverRun) => (r.cost && r.cost.deliveredBytes > 0 ? Math.round((r.cost.uplinkBytes / r.cost.deliveredBytes) * 100) / 100 : undefined);
+
+/** failover and redundant side by side: one row per cut of netgen's files. */
+function comparisonTable(runs: FailoverRun[]): string[] {
+  const ours = runs.filter((r) => r.layout === "netgen");
+  if (!ours.some((r) => r.strategy === "redundant")) return [];
+  return [
+    `failover vs redundant: the same cuts of path 1 (failover: its active path), unshaped; the cost and the flow with every path shaped to ${PATH_RATE}`,
+    "| bundle | strategy | cut | stall | lost / sent (20 ms pings) | TCP stream | TCP: longest gap | uplink bytes / delivered | 1 flow Mbit/s (one path alone) |",
+    "|---|---|---|---:|---:|---|---:|---:|---:|",
+    ...ours.flatMap((r) =>
+      r.cuts.map((c) => {
+        const flow = r.cost ? `${mbit(r.cost.oneFlow)} (${mbit(r.cost.onePath)})` : "-";
+        return `| ${r.bundle} | ${r.strategy ?? "failover"} | ${c.mode} | ${c.stallMs} ms${c.before ? ` (${c.before.stallMs} ms before the cut)` : ""} | ${c.lost} / ${c.sent} | ${c.tcpSurvived ? "survived" : "BROKEN"} | ${gap(c.tcpLongestGapMs)}${c.before ? ` (${gap(c.before.tcpLongestGapMs)} before)` : ""} | ${x(costRatio(r))} | ${flow} |`;
+      }),
+    ),
+    "",
+  ];
+}
+
+function redundantGoals(r: FailoverRun): string[] {
+  const cost = costRatio(r);
+  const one = ratio(r.cost?.oneFlow, r.cost?.onePath);
+  return [
+    ...r.cuts.flatMap((c) => [
+      `goal ${r.bundle} ${c.mode}: zero pings lost at 20 ms: ${c.lost === 0 && c.lostAfterRestore === 0 ? "met" : "MISSED"} (${c.lost} lost in the cut, ${c.lostAfterRestore} after the restore)`,
+      `goal ${r.bundle} ${c.mode}: the TCP stream never stalls: ${c.tcpSurvived && c.tcpLongestGapMs === 0 ? "met" : "MISSED"} (${c.tcpSurvived ? "survived" : "BROKEN"}, longest run of 100 ms intervals with nothing received from the cut on: ${gap(c.tcpLongestGapMs)}, before the cut ${gap(c.before?.tcpLongestGapMs)}; longest gap between ping replies ${c.stallMs} ms, before the cut ${gap(c.before?.stallMs)})`,
+    ]),
+    `${r.bundle} as redundant: every byte costs ${x(cost)} on the gateway's uplinks (${r.cost?.paths ?? "?"} paths, plus the GRE and inner Ethernet headers); one TCP flow ${x(one)} of one path alone (the copies aggregate nothing)`,
   ];
 }
 
@@ -65,6 +112,7 @@ function throughputTable(r: ThroughputRun): string[] {
 }
 
 function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
+  if (r.strategy === "redundant") return redundantGoals(r);
   if (r.layout !== "netgen") {
     return r.cuts.map((c) => {
       const flapped = c.changesAfterRestore > 1 || (c.farChangesAfterRestore ?? 0) > 1 || c.lostAfterRestore > 5;
@@ -80,10 +128,27 @@ function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
   ]);
 }
 
+/** The bond end's metrics loop through the cuts (metrics-watch.ts): its counters moved as the bond did. */
+function metricsGoals(r: FailoverRun): string[] {
+  const m = r.metrics;
+  if (!m) return [];
+  const name = `goal ${r.bundle}: the metrics loop saw the cuts`;
+  const cutPaths = new Set(r.cuts.map((c) => c.activeBefore));
+  const primary = m.paths.find((p) => cutPaths.has(p.device)) ?? m.paths[0]!;
+  const failures = primary.failuresAfter - primary.failuresBefore;
+  const switches = m.switchesAfter - m.switchesBefore;
+  const counts = m.paths.map((p) => `${p.path} ${p.failuresBefore} -> ${p.failuresAfter}${p.seenDown ? ", seen down" : ""}`).join("; ");
+  return [
+    `${name}: link failures of the cut path counted, one per cut: ${failures >= r.cuts.length ? "met" : "MISSED"} (${counts}; ${m.scrapes} scrapes, one a second)`,
+    `${name}: active path changes counted: ${switches >= 1 ? "met" : "MISSED"} (${m.switchesBefore} -> ${m.switchesAfter}; a round every 5 s sees a change that outlasts it)`,
+  ];
+}
+
 /** Each masquerading exit's forward policy (exit-policy.ts), as met or MISSED. */
 function exitPolicyGoals(r: FailoverRun): string[] {
   return (r.exitPolicy ?? []).flatMap((p) => {
     const name = `goal ${r.bundle}: ${p.exit} forwards only what the inventory declares`;
+    if (p.error) return [`${name}: MISSED (not checked: ${p.error})`];
     return [
       `${name}: the bundle reaches out of ${p.uplink}, masqueraded: ${p.outward ? "met" : "MISSED"}`,
       `${name}: a host on ${p.uplink}'s segment cannot reach the bundle network: ${p.inwardRefused && p.dropped > 0 && p.controlReached ? "met" : "MISSED"} (refused: ${p.inwardRefused}, ${p.dropped} packet(s) counted by the forward chain's drop; control without the chain: ${p.controlReached ? "reached" : "NOT reached, so the check proves nothing"})`,
@@ -110,13 +175,16 @@ function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
         `${name}: 8 flows at least ${AGGREGATE_GOAL}x one path: ${atLeast(eight)} (${x(eight)})`,
         `${name}: one flow about 1.0x: ${one !== undefined && one >= 0.8 && one <= 1.25 ? "met" : "MISSED"} (${x(one)}: the kernel hashes each flow onto one path, so one flow never aggregates)`,
       ];
+    case "redundant":
+      return [`${r.bundle} as redundant: ${x(one)} with one flow, ${x(eight)} with 8 (every packet over every path: about one path, at N times the upload)`];
     default:
       return [
-        `${r.bundle} as failover: ${x(one)} with one flow, ${x(eight)} with 8 (active-backup carries one path at a time; no aggregation goal)${
+        `${r.bundle} as failover: ${x(one)} with one flow, ${x(eight)} with 8 (active-backup carries one path at a time; no aggregation goal)`,
+        `goal ${r.bundle} as failover: no healthy path declared down under 8 saturating flows: ${s.linkFailures === 0 ? "met" : "MISSED"} (${s.linkFailures ?? "not counted"}${
           s.linkFailures
-            ? `. UNDER LOAD THE BOND LEFT ITS PATH ${s.linkFailures} times: a saturated path queues the ARP probes behind data for longer than two 100 ms intervals (the ISP's queue here holds 100 packets, 240 ms at 5 Mbit/s); above 1.0x is the bond flapping between paths, not aggregation. Keep the queue on the host: shape the uplink's egress a little below its real rate (netgen puts fq_codel under the shaper, which gives the probes their own queue)`
+            ? ` times: a saturated path queues the ARP probes behind data for longer than two monitor intervals (the ISP's queue here holds 100 packets, 240 ms at 5 Mbit/s); above 1.0x is the bond flapping between paths, not aggregation. Keep the queue on the host: shape the uplink a little below its real rate (netgen puts fq_codel under the shaper, which lets the probes pass; validate warns about unshaped failover uplinks)`
             : ""
-        }`,
+        })`,
       ];
   }
 }
@@ -126,9 +194,11 @@ export function labTable(r: LabReport): string[] {
     `lab on ${r.ran}`,
     "",
     ...r.failover.flatMap(failoverTable),
+    ...comparisonTable(r.failover),
     ...(r.addressChanges ?? []).flatMap(addressChangeTable),
     ...r.throughput.flatMap(throughputTable),
     ...r.failover.flatMap((f) => failoverGoals(f, r.emulated)),
+    ...r.failover.flatMap(metricsGoals),
     ...r.failover.flatMap(exitPolicyGoals),
     ...(r.addressChanges ?? []).flatMap(addressChangeGoals),
     ...r.throughput.flatMap((t) => t.strategies.flatMap((s) => strategyGoal(s, t))),

@@ -68,7 +68,7 @@ export interface TopologyOptions {
 }
 
 /** The ISP's shaper: HTB at the rate, with a modest queue (100 packets) as a real line has. */
-function shapeWire(ns: string, port: string, rate: string): void {
+export function shapeWire(ns: string, port: string, rate: string): void {
   inNs(ns, "tc", ["qdisc", "add", "dev", port, "root", "handle", "1:", "htb", "default", "1"]);
   inNs(ns, "tc", ["class", "add", "dev", port, "parent", "1:", "classid", "1:1", "htb", "rate", rate, "ceil", rate]);
   inNs(ns, "tc", ["qdisc", "add", "dev", port, "parent", "1:1", "handle", "10:", "pfifo", "limit", "100"]);

@@ -2,7 +2,8 @@
 // asked for it: validation checks their names, the planner builds them.
 import type { DocPath } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
-import type { Inventory } from "../inventory/types.js";
+import { failoverEndIndex } from "../inventory/ends.js";
+import type { Inventory, Strategy } from "../inventory/types.js";
 import { ifbName, teqlBundles, tunnelName, wireguardLinkName } from "./names.js";
 import { planShaping } from "./shaping.js";
 
@@ -31,8 +32,8 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
         links.add(name);
       }
     }
-    if (end < 0 || (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr")) continue;
-    const kind = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === end ? "bond" : "bridge";
+    if (end < 0 || !bondsTunnels(bundle.strategy)) continue;
+    const kind = runsBond(bundle, end) ? "bond" : "bridge";
     devices.push({ name: bundle.name, kind, origin: ["bundles", bundle.name], named: true });
     // A tunnel's name is made from the bundle's and the path's name, if any: those are the names to change.
     // Two paths of one bundle with one tunnel name are reported by the path-name rules.
@@ -51,8 +52,16 @@ export function createdDevices(inventory: Inventory, host: string): CreatedDevic
   return devices;
 }
 
-/** The end of a failover bundle that runs the active-backup bond: the one with default_route, else the first. */
-export function failoverEndIndex(bundle: { ends: { defaultRoute: boolean }[] }): number {
-  const marked = bundle.ends.findIndex((e) => e.defaultRoute);
-  return marked < 0 ? 0 : marked;
+/** Strategies that put one gretap per path and join them in a bond (a bridge on failover's far end). */
+export function bondsTunnels(strategy: Strategy): boolean {
+  return strategy === "failover" || strategy === "balance-rr" || strategy === "redundant";
 }
+
+/**
+ * Whether this end of a tunnelled bundle runs a bond: both ends of balance-rr
+ * and redundant, the failing-over end of failover (its far end is a bridge).
+ */
+export function runsBond(bundle: { strategy: Strategy; ends: { defaultRoute: boolean }[] }, endIndex: number): boolean {
+  return bundle.strategy !== "failover" || failoverEndIndex(bundle) === endIndex;
+}
+

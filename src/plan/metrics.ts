@@ -12,7 +12,7 @@ import { InternalError } from "../errors.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Inventory } from "../inventory/types.js";
 import type { HostBuilder } from "./builder.js";
-import { failoverEndIndex } from "./devices.js";
+import { runsBond } from "./devices.js";
 import type { MetricsPlan } from "./model.js";
 import { ifbName, pathLabel } from "./names.js";
 import { planShaping } from "./shaping.js";
@@ -50,8 +50,7 @@ export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: Reado
         slaves.push({ device: t.name, path: t.label });
       }
       // The bridge end of a failover bundle has no active path of its own: it answers where the bond sends.
-      const isBond = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === endIndex;
-      if (isBond) plan.bonds.push({ id: stateId(bundle.name), bundle: bundle.name, bond: bundle.name, activeBackup: bundle.strategy === "failover", slaves });
+      if (runsBond(bundle, endIndex)) plan.bonds.push({ id: stateId(bundle.name), bundle: bundle.name, bond: bundle.name, activeBackup: bundle.strategy === "failover", slaves });
     } else if (wireguard.has(bundle.name)) {
       for (const link of wireguard.get(bundle.name)!.links) {
         const { mine, peer } = endsOf(link, host);

@@ -50,9 +50,9 @@ export interface WireguardPlan {
 }
 
 export interface BondPlan {
-  mode: "active-backup" | "balance-rr";
-  arpIntervalMs: number;
-  arpTargets: string[];
+  mode: "active-backup" | "balance-rr" | "broadcast";
+  /** The ARP monitor; absent on a broadcast bond (nothing to take out of service). */
+  arp?: { intervalMs: number; targets: string[] };
   /** active-backup only: validate probes on the active and backup tunnels. */
   arpValidate?: "all";
   arpAllTargets?: "any";

@@ -1,4 +1,4 @@
-// failover and balance-rr: one gretap per path, joined into a bond.
+// failover, balance-rr and redundant: one gretap per path, joined into a bond.
 //
 // failover: an active-backup bond with ARP monitoring on the end that fails over
 // (the one with default_route) and a bridge on the other end. The first write-up
@@ -8,10 +8,20 @@
 // probes back over the other tunnels, which is what validates the backup
 // tunnels on the bond's side (arp_validate=all).
 //
+// redundant: a bond in broadcast mode on both ends, so every frame leaves by
+// every tunnel in both directions. Not a bridge on the far end as for failover:
+// a bridge sends unicast out of the one port it learnt the MAC on, so the
+// return direction would use one path. Not an active-backup bond on both ends
+// either: broadcast has no active slave, so the ends cannot ping-pong. And no
+// ARP monitor: a dead path costs nothing (the copies on the other paths
+// arrive), a slave taken out would only be one fewer copy, and a gretap keeps
+// its carrier anyway. The receiving bond passes every copy up: Linux has no
+// de-duplication (docs/design.md says what duplicates mean for TCP and UDP).
+//
 // MII monitoring is never used: a gretap has carrier whether or not its far end
 // answers, so only ARP probes through the tunnel see a dead path.
 import { blankNetwork, type HostBuilder } from "./builder.js";
-import { failoverEndIndex } from "./devices.js";
+import { runsBond } from "./devices.js";
 import { intervalMs } from "../inventory/duration.js";
 import { macAddress } from "./names.js";
 import { clampNarrowBundle } from "./firewall.js";
@@ -19,13 +29,16 @@ import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import type { TunnelBundle } from "./tunnels.js";
 
+/** The kernel's bonding mode per tunnelled strategy, as networkd's [Bond] Mode= names it. */
+const BOND_MODE = { failover: "active-backup", "balance-rr": "balance-rr", redundant: "broadcast" } as const;
+
 export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   const { bundle, tunnels, mtu } = tb;
   const host = b.host;
   const endIndex = bundle.ends.findIndex((e) => e.host === host);
   const end = bundle.ends[endIndex]!;
   const peer = bundle.ends[1 - endIndex]!;
-  const isBond = bundle.strategy === "balance-rr" || failoverEndIndex(bundle) === endIndex;
+  const isBond = runsBond(bundle, endIndex);
   const family = tunnels[0]?.family ?? 4;
 
   b.module(family === 4 ? "ip_gre" : "ip6_gre");
@@ -38,9 +51,8 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
       mac: macAddress(host, bundle.name),
       mtu,
       bond: {
-        mode: bundle.strategy === "failover" ? "active-backup" : "balance-rr",
-        arpIntervalMs: intervalMs(bundle.monitorInterval),
-        arpTargets: [peer.address!.ip.text],
+        mode: BOND_MODE[bundle.strategy as keyof typeof BOND_MODE],
+        arp: bundle.strategy === "redundant" ? undefined : { intervalMs: intervalMs(bundle.monitorInterval), targets: [peer.address!.ip.text] },
         arpValidate: bundle.strategy === "failover" ? "all" : undefined,
         // One target: a tunnel is up when it answers (the kernel's default, written out).
         arpAllTargets: bundle.strategy === "failover" ? "any" : undefined,

@@ -7,6 +7,7 @@ import type { Bundle, Inventory, Uplink } from "../inventory/types.js";
 import { lookup } from "../inventory/lookup.js";
 import { tunnelMtu } from "./mtu.js";
 import { pathIdentity, pathLabel, tunnelName } from "./names.js";
+import { bondsTunnels } from "./devices.js";
 import type { WireguardBundle } from "./wireguard.js";
 
 export interface TunnelEnd {
@@ -52,7 +53,7 @@ export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string,
   const drafts: Tunnel[] = [];
   const underlayMtu = new Map<Tunnel, number>();
   for (const bundle of inventory.bundles) {
-    if (bundle.strategy !== "failover" && bundle.strategy !== "balance-rr") continue;
+    if (!bondsTunnels(bundle.strategy)) continue;
     const hasPrimary = bundle.paths.some((p) => p.primary);
     const primaryOf = (index: number, primary: boolean) => bundle.strategy === "failover" && (hasPrimary ? primary : index === 0);
     if (bundle.transport === "wireguard") {

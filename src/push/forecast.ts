@@ -4,6 +4,7 @@
 // host, whose devices come from the inventory by the names the planner gives them.
 import type { Inventory } from "../inventory/types.js";
 import { ifbName, teqlDevice, tunnelName, wireguardLinkName } from "../plan/names.js";
+import { bondsTunnels } from "../plan/devices.js";
 import { type AgentRecord, type RecordOf, recordsOf } from "./protocol.js";
 
 export type DeviceChange = Omit<RecordOf<"device">, "type" | "settleMs"> & {
@@ -50,7 +51,7 @@ export function bundleDevices(inventory: Inventory, host: string): Map<string, B
   const out = new Map<string, BundleDevices>();
   for (const bundle of inventory.bundles.filter((b) => b.ends.some((e) => e.host === host))) {
     const devices = new Set<string>();
-    if (bundle.strategy === "failover" || bundle.strategy === "balance-rr") devices.add(bundle.name);
+    if (bondsTunnels(bundle.strategy)) devices.add(bundle.name);
     if (bundle.strategy === "teql") devices.add(teqlDevice(inventory, host, bundle.name));
     const uplinks = new Set<string>();
     for (const path of bundle.paths) {

@@ -6,6 +6,7 @@ import { ExitError } from "../errors.js";
 import type { Host, Inventory } from "../inventory/types.js";
 import { MANIFEST, type Manifest, sha256 } from "../output/manifest.js";
 import { defaultOutDir, limitHosts, readManifest, validateFile } from "../pipeline/pipeline.js";
+import { checkLocalKeys } from "./connection.js";
 import { readRelease, type Release } from "./release.js";
 
 export interface Source {
@@ -18,7 +19,12 @@ export interface Source {
   releases: Map<string, Release>;
 }
 
-export async function resolveSource(inventoryArg: string | undefined, limit: string | undefined, options: { releases: boolean }): Promise<Source> {
+/**
+ * Every local check before any host is contacted, in the order their exit codes
+ * rank: the inventory and its tree (stale, edited, planted: exit 1), rollback's
+ * one-host rule (`oneHost`, exit 1), then this machine's SSH keys (exit 5).
+ */
+export async function resolveSource(inventoryArg: string | undefined, limit: string | undefined, options: { releases: boolean; oneHost?: string }): Promise<Source> {
   let inventoryFile = inventoryArg;
   if (inventoryFile === undefined) {
     const rendered = existsSync("generated") && statSync("generated").isDirectory() ? readdirSync("generated").filter((d) => existsSync(join("generated", d, MANIFEST))) : [];
@@ -39,7 +45,11 @@ export async function resolveSource(inventoryArg: string | undefined, limit: str
     throw new ExitError(`${outDir} is stale for ${stale.join(", ")}: ${inventoryFile} changed since it was rendered. Run netgen render ${inventoryFile}, review the diff, commit, then push.`);
   }
   // Every host's release is read and checked: an edited or planted tree is refused (exit 1).
-  // The command checks this machine's keys next (checkLocalKeys, exit 5), before any host is contacted.
   const releases = new Map(options.releases ? hosts.map((h) => [h.name, readRelease(outDir, h.name, manifest)] as const) : []);
+  // --limit's selection also takes groups and globs: rollback acts on one host, named in full.
+  if (options.oneHost !== undefined && (hosts.length !== 1 || hosts[0]!.name !== options.oneHost)) {
+    throw new ExitError(`rollback: '${options.oneHost}' is a group (${hosts.map((h) => h.name).join(", ")}): rollback goes back on one host, named in full`);
+  }
+  await checkLocalKeys(hosts);
   return { inventory, inventoryFile, outDir, manifest, hosts, releases };
 }

@@ -28,8 +28,8 @@ export function netdevView(d: NetDevPlan, head: string) {
       ? {
           mode: d.bond.mode,
           primaryReselect: d.bond.primaryReselect ?? null,
-          arpInterval: `${d.bond.arpIntervalMs}ms`,
-          arpTargets: d.bond.arpTargets.join(" "),
+          arpInterval: d.bond.arp ? `${d.bond.arp.intervalMs}ms` : null,
+          arpTargets: d.bond.arp ? d.bond.arp.targets.join(" ") : null,
           arpValidate: d.bond.arpValidate ?? null,
           arpAllTargets: d.bond.arpAllTargets ?? null,
         }

@@ -13,6 +13,7 @@ import { ruleContext } from "./rules/context.js";
 import { deviceRules } from "./rules/devices.js";
 import { hostRules } from "./rules/hosts.js";
 import { pathNameRules } from "./rules/path-names.js";
+import { probeExposureWarnings } from "./rules/probe-exposure.js";
 import { wireguardRules, wireguardWarnings } from "./rules/wireguard.js";
 import { schemaProblems } from "./schema-check.js";
 
@@ -46,7 +47,7 @@ export function validateLoaded(loaded: LoadedInventory, options: WarningOptions 
   // needs every reference resolved: they are checked on an inventory that has
   // passed everything above, never on one that has not.
   if (problems.length === 0) problems.push(...deviceRules(ctx));
-  const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx), ...wireguardWarnings(ctx)];
+  const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx), ...wireguardWarnings(ctx), ...probeExposureWarnings(ctx)];
   if (options.strict) problems.push(...warnings.map((w) => ({ ...w, message: `${w.message} (an error under --strict)` })));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
   for (const w of sortProblems(warnings.map(loaded.locate))) options.warn?.(w);

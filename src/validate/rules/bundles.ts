@@ -7,7 +7,7 @@ import { closest } from "../suggest.js";
 import { intervalMs } from "../../inventory/duration.js";
 import { addressIn, familiesOf } from "../../inventory/ends.js";
 import { hostAddress } from "./hosts.js";
-import { type RuleContext, usesTunnels } from "./context.js";
+import { monitorsPaths, type RuleContext, usesTunnels } from "./context.js";
 
 export function bundleRules(ctx: RuleContext): Problem[] {
   return [
@@ -176,7 +176,9 @@ function strategyKeys(bundle: Bundle): Problem[] {
   const problems: Problem[] = [];
   const base = ["bundles", bundle.name];
   const primaries = bundle.paths.filter((p) => p.primary);
-  if (bundle.strategy !== "failover") {
+  if (bundle.strategy === "redundant") {
+    for (const p of primaries) problems.push({ path: [...base, "paths", p.index, "primary"], at: "key", message: `primary means nothing to a redundant bundle: every packet goes over every path, none is preferred`, hint: "remove it; use failover for one path at a time with a primary" });
+  } else if (bundle.strategy !== "failover") {
     for (const p of primaries) problems.push({ path: [...base, "paths", p.index, "primary"], at: "key", message: `primary means nothing to a ${bundle.strategy} bundle`, hint: "only failover has a primary path; remove it" });
   } else if (primaries.length > 1) {
     const second = primaries[1]!;
@@ -185,7 +187,9 @@ function strategyKeys(bundle: Bundle): Problem[] {
   if (bundle.strategy !== "ecmp") {
     for (const p of bundle.paths.filter((x) => x.weight !== undefined)) problems.push({ path: [...base, "paths", p.index, "weight"], at: "key", message: `weight means nothing to a ${bundle.strategy} bundle`, hint: "only ecmp next hops have weights; remove it" });
   }
-  if (bundle.hasMonitor && !usesTunnels(bundle)) {
+  if (bundle.hasMonitor && bundle.strategy === "redundant") {
+    problems.push({ path: [...base, "monitor"], at: "key", message: `a redundant bundle has no ARP monitor: its bond sends every packet over every path, so a dead path loses nothing and there is no path to take out`, hint: "remove monitor:" });
+  } else if (bundle.hasMonitor && !monitorsPaths(bundle)) {
     problems.push({ path: [...base, "monitor"], at: "key", message: `a ${bundle.strategy} bundle has no ARP monitor`, hint: "monitor: applies to failover and balance-rr bonds; remove it" });
   } else if (bundle.hasMonitor && /^\d+(ms|s)$/.test(bundle.monitorInterval)) {
     const ms = intervalMs(bundle.monitorInterval);
@@ -256,7 +260,7 @@ function dualStack(bundle: Bundle, end: End, at: (string | number)[]): Problem[]
   for (const family of [4, 6] as const) {
     if (families.filter((f) => f === family).length > 1) problems.push({ path: at, message: `end ${end.host} of ${bundle.name} has two IPv${family} addresses`, hint: "an end holds at most one IPv4 and one IPv6 address" });
   }
-  if (usesTunnels(bundle) && families.length === end.addresses.length && !families.includes(4)) {
+  if (monitorsPaths(bundle) && families.length === end.addresses.length && !families.includes(4)) {
     problems.push({ path: at, message: `end ${end.host} of ${bundle.strategy} bundle ${bundle.name} has no IPv4 address, and the bond's ARP monitor probes the far end over IPv4 (ARP has no IPv6)`, hint: "add an IPv4 address beside the IPv6 one: address: [10.77.0.1/29, \"fd00:77::1/64\"]" });
   }
   return problems;

@@ -17,5 +17,10 @@ export function ruleContext(inventory: Inventory): RuleContext {
 
 /** Tunnelled strategies: one gretap per path. */
 export function usesTunnels(bundle: Bundle): boolean {
+  return bundle.strategy === "failover" || bundle.strategy === "balance-rr" || bundle.strategy === "redundant";
+}
+
+/** Bonds with an ARP monitor: a redundant (broadcast) bond sends on every path and has none. */
+export function monitorsPaths(bundle: Bundle): boolean {
   return bundle.strategy === "failover" || bundle.strategy === "balance-rr";
 }

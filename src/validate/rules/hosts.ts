@@ -106,7 +106,7 @@ function masquerade(ctx: RuleContext, host: Host): Problem[] {
   return natUplinks.map((u) => ({
     path: ["hosts", host.name, "uplinks", u.name, "masquerade"],
     at: "key" as const,
-    message: `${u.name} of ${host.name} masquerades bundle traffic, but ${host.name} ends no failover, balance-rr or teql bundle`,
+    message: `${u.name} of ${host.name} masquerades bundle traffic, but ${host.name} ends no failover, balance-rr, redundant or teql bundle`,
     hint: "masquerade NATs traffic arriving from a bundle device; remove it or add such a bundle",
   }));
 }

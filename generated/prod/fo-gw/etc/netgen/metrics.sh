@@ -95,6 +95,8 @@ while :; do
   bond_path s04ecccc2fb bond-15-16 bond-15-16-p15 p15 yes
   bond_path s04ecccc2fb bond-15-16 bond-15-16-p16 p16 yes
   bond_switches s04ecccc2fb bond-15-16
+  qdisc intra15 intra15 egress
+  qdisc ifb-intra15 intra15 ingress
   qdisc intra16 intra16 egress
   qdisc ifb-intra16 intra16 ingress
   [ -z "$probes" ] || wait $probes
