@@ -172,6 +172,14 @@ if (EXPORTER_DIR_READY) {
       const code = await new Promise<number | null>((resolve) => piped.on("close", resolve));
       assert.is(code, 0);
       assert.not.match(out, /\x1b/, "no terminal codes on a pipe");
+      // With --json: one JSON document a line, one line a round.
+      const jsonWatch = spawn(process.execPath, [CLI, "status", "inventories/ecmp.yaml", "--limit", "devicea", "--watch", "1", "--json"], { cwd: work, env: { ...process.env, ...env } });
+      let rounds = "";
+      jsonWatch.stdout.on("data", (d: Buffer) => (rounds += d.toString()));
+      await waitFor("two JSON rounds", () => rounds.split("\n").length > 2, 30000);
+      jsonWatch.kill("SIGINT");
+      assert.is(await new Promise<number | null>((resolve) => jsonWatch.on("close", resolve)), 0);
+      for (const line of rounds.trimEnd().split("\n")) assert.is((JSON.parse(line) as Figures).hosts[0]!.metrics!.bundles![0]!.bundle, "a-b");
 
       // The loop stops; its file ages: status flags it stale by the host's clock.
       process.kill(-loop.pid!, "SIGKILL");

@@ -55,7 +55,7 @@ export async function status(args: StatusArgs, print: (line: string) => void, sc
     for (const line of lines) print(line);
     return code;
   }
-  return watch(args.watch, round, screen);
+  return watch(args.watch, args.json, round, screen);
 }
 
 /**
@@ -64,7 +64,7 @@ export async function status(args: StatusArgs, print: (line: string) => void, sc
  * printed after the last under a "--- <time>" line, or as one JSON line with --json.
  * Ctrl-C ends it with exit 0 and the cursor shown again.
  */
-async function watch(seconds: number, round: () => Promise<{ lines: string[] }>, screen: Screen): Promise<number> {
+async function watch(seconds: number, json: boolean, round: () => Promise<{ lines: string[] }>, screen: Screen): Promise<number> {
   const tty = screen.isTTY === true;
   let stopped = false;
   let wake: () => void = () => {};
@@ -79,7 +79,8 @@ async function watch(seconds: number, round: () => Promise<{ lines: string[] }>,
       if (stopped) break;
       const stamp = new Date().toISOString().slice(0, 19).replace("T", " ");
       if (tty) screen.write(`\x1b[H\x1b[2J${lines.join("\n")}\n\nevery ${seconds}s, ${stamp} UTC; Ctrl-C ends\n`);
-      else screen.write(`${first || lines.length === 1 ? "" : "\n"}${lines.length === 1 && lines[0]!.startsWith("{") ? "" : `--- ${stamp} UTC\n`}${lines.join("\n")}\n`);
+      else if (json) screen.write(`${lines[0]}\n`);
+      else screen.write(`${first ? "" : "\n"}--- ${stamp} UTC\n${lines.join("\n")}\n`);
       first = false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, seconds * 1000);
