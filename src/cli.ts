@@ -21,6 +21,7 @@ import { paintFor } from "./terminal/colour.js";
 import { limitCompletions } from "./terminal/completion.js";
 import { usageError } from "./terminal/usage-errors.js";
 import { formatProblem, formatProblems, visible } from "./validate/report.js";
+import { INTERVAL_SECONDS } from "./plan/metrics.js";
 
 const COMMANDS = ["init", "validate", "render", "graph", "schema", "keys", "diff", "push", "status", "rollback", "lab", "completion"];
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -65,6 +66,13 @@ function completionShell(argv: string[]): string[] {
 function positiveInt(value: number, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw new ExitError(`${flag}: give a whole number of at least 1`);
   return value;
+}
+
+/** --watch alone: every 5 s, the metrics loop's round; --watch N: every N s. */
+function watchSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") return INTERVAL_SECONDS;
+  return positiveInt(/^\d+$/.test(value) ? Number(value) : NaN, "--watch");
 }
 
 async function ask(question: string): Promise<boolean> {
@@ -176,9 +184,16 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       "status [inventory]",
-      "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units",
-      (y) => y.positional("inventory", INVENTORY).option("limit", LIMIT).option("forks", FORKS).option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" }).option("ssh-config", SSH_CONFIG),
-      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json }, out)),
+      "per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units; then each bundle's paths: state, RTT, loss, switches",
+      (y) =>
+        y
+          .positional("inventory", INVENTORY)
+          .option("limit", LIMIT)
+          .option("forks", FORKS)
+          .option("json", { type: "boolean", default: false, describe: "print every host's state as JSON on stdout" })
+          .option("watch", { type: "string", describe: "read the fleet again every SECONDS (default: the metrics round, 5) until Ctrl-C; on a terminal in place" })
+          .option("ssh-config", SSH_CONFIG),
+      async (a) => void (code = await status({ inventory: a.inventory, limit: a.limit, forks: positiveInt(a.forks, "--forks"), json: a.json, watch: watchSeconds(a.watch) }, out)),
     )
     .command(
       "keys <inventory>",

@@ -5,11 +5,12 @@
 // come back exactly, as one field each; a line that is not the protocol stops
 // the command naming the host, the verb and the line.
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ExitError } from "../src/errors.js";
+import { METRICS_FILE } from "../src/plan/metrics.js";
 import { hostFiles, hostStatus, readState } from "../src/push/agent.js";
 import type { Connection } from "../src/push/connection.js";
 import { parseAnswer, ProtocolError } from "../src/push/protocol.js";
@@ -83,6 +84,31 @@ test("interface names and unit states from the host's tools are fields, never li
   assert.ok(s.links.every((l) => l.operational === "routable" && l.setup === "configured"));
   assert.equal(s.units, [{ name: "netgen-shape-e0.service", state: 'act"ive\\\n\x1b]0;x\x07' }]);
   assert.is(s.release, "r1");
+});
+
+test("status METRICS_FILE: the file's text, size and age by the host's clock; cut at 256 KiB; absent; a path not *.prom refused", async () => {
+  host.release("r1", { "etc/netgen/a.nft": "a\n" });
+  host.ok("activate", "r1");
+  const file = join(host.root, METRICS_FILE);
+  mkdirSync(dirname(file), { recursive: true });
+  const line = 'netgen_path_loss_ratio{bundle="a\\"b",path="p"} 0\n';
+  writeFileSync(file, line);
+  const old = new Date(Date.now() - 42000);
+  utimesSync(file, old, old);
+  const small = (await hostStatus(localConnection(host), METRICS_FILE)).metricsFile;
+  assert.ok(typeof small === "object", String(small));
+  assert.is(small.text, line);
+  assert.is(small.size, Buffer.byteLength(line));
+  assert.ok(small.ageSeconds >= 42 && small.ageSeconds < 60, String(small.ageSeconds));
+  writeFileSync(file, line.repeat(8000)); // about 400 KiB
+  const big = (await hostStatus(localConnection(host), METRICS_FILE)).metricsFile;
+  assert.ok(typeof big === "object" && big.text.length === 262144 && big.size === line.length * 8000 && big.ageSeconds < 5);
+  rmSync(file);
+  assert.is((await hostStatus(localConnection(host), METRICS_FILE)).metricsFile, "absent");
+  assert.is((await hostStatus(localConnection(host))).metricsFile, undefined, "not asked: no record");
+  const refused = host.run(["status", "/etc/shadow"]);
+  assert.is(refused.status, 2);
+  assert.match(refused.stderr, /absolute \*\.prom path/);
 });
 
 test("release folders and NetworkManager devices with hostile names: one field each", async () => {

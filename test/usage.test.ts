@@ -135,7 +135,7 @@ test("netgen completion zsh: a zsh completion function; completions carry their 
   // What the function asks netgen for when zsh runs it (it sets COMP_LINE; $SHELL may name another shell).
   const asked = netgen(["--get-yargs-completions", "netgen", "st"], REPO, { SHELL: "/bin/bash", COMP_LINE: "netgen st" });
   const lines = asked.stdout.split("\n").filter((l) => l !== "");
-  assert.ok(lines.includes("status:per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units"), asked.stdout);
+  assert.ok(lines.includes("status:per host: the release it runs, drift, links, bonds' active paths and failure counts, tc units; then each bundle's paths: state, RTT, loss, switches"), asked.stdout);
   for (const line of lines) assert.match(line, /^[a-z]+:\S/, "name:description, as zsh's _describe reads it");
   const zsh = spawnSync("zsh", ["-n"], { input: script.stdout, encoding: "utf8" });
   if (zsh.error === undefined) assert.is(zsh.status, 0, `zsh -n: ${zsh.stderr}`);

@@ -22,9 +22,11 @@ import { endsOf, type WireguardBundle } from "./wireguard.js";
 
 /** Debian's prometheus-node-exporter reads *.prom here (its textfile collector's default). */
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+/** The file the loop writes, and `netgen status` reads through the agent. */
+export const METRICS_FILE = `${TEXTFILE_DIR}/netgen.prom`;
 const PING = "/bin/ping";
 /** A round every 5 s: node_exporter is usually scraped every 15 s or more. */
-const INTERVAL_SECONDS = 5;
+export const INTERVAL_SECONDS = 5;
 /**
  * 5 probes 0.2 s apart (the shortest interval ping allows without root is 0.2 s),
  * each waited for 1 s, the whole round ended after 2 s: a dead path costs 2 s,
@@ -35,7 +37,7 @@ const probeArgv = (uplink: string) => [PING, "-n", "-q", "-I", uplink, "-c", "5"
 export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: ReadonlyMap<string, TunnelBundle>, wireguard: ReadonlyMap<string, WireguardBundle>): void {
   const host = b.host;
   const index = lookup(inventory);
-  const plan: MetricsPlan = { file: `${TEXTFILE_DIR}/netgen.prom`, intervalSeconds: INTERVAL_SECONDS, tc: TC, probes: [], bonds: [], qdiscs: [] };
+  const plan: MetricsPlan = { file: METRICS_FILE, intervalSeconds: INTERVAL_SECONDS, tc: TC, probes: [], bonds: [], qdiscs: [] };
   for (const bundle of index.bundlesOf(host)) {
     const endIndex = bundle.ends.findIndex((e) => e.host === host);
     const tb = tunnels.get(bundle.name);

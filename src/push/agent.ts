@@ -141,11 +141,13 @@ export interface HostStatus extends Omit<Releases, "current"> {
   links: { name: string; operational: string; setup: string }[];
   bonds: { name: string; active: string; failures: Record<string, number> }[];
   units: { name: string; state: string }[];
+  /** The metrics file when asked for: its text (the first 256 KiB), whole size and age; absent: not there. */
+  metricsFile?: { text: string; size: number; ageSeconds: number } | "absent";
 }
 
-/** What `netgen status` shows, read without changing anything. */
-export async function hostStatus(conn: Connection): Promise<HostStatus> {
-  const r = await readOnly(conn, ["status"]);
+/** What `netgen status` shows, read without changing anything; with `metricsFile`, that file too. */
+export async function hostStatus(conn: Connection, metricsFile?: string): Promise<HostStatus> {
+  const r = await readOnly(conn, metricsFile === undefined ? ["status"] : ["status", metricsFile]);
   if (r.code !== 0) throw new HostFailed(`could not read the host's status: ${r.stderr.trim() || r.stdout.trim()}`);
   const paths = recordsOf(r.records, "bond-path");
   const { current, ...rest } = releases(r.records);
@@ -160,7 +162,14 @@ export async function hostStatus(conn: Connection): Promise<HostStatus> {
       failures: Object.fromEntries(paths.filter((p) => p.bond === b.name).map((p) => [p.path, p.failures])),
     })),
     units: recordsOf(r.records, "unit").map(({ name, state }) => ({ name, state })),
+    ...metricsOf(recordOf(r.records, "metrics")),
   };
+}
+
+function metricsOf(m: RecordOf<"metrics"> | undefined): Pick<HostStatus, "metricsFile"> {
+  if (m === undefined) return {};
+  if (m.kind === "absent") return { metricsFile: "absent" };
+  return { metricsFile: { text: Buffer.from(m.content, "base64").toString("utf8"), size: m.size, ageSeconds: m.ageSeconds } };
 }
 
 /**

@@ -23,6 +23,8 @@ export type AgentRecord =
   | { type: "bond"; name: string; active: string }
   | { type: "bond-path"; bond: string; path: string; failures: number }
   | { type: "unit"; name: string; state: string }
+  /** The metrics file (status METRICS_FILE): its first bytes in base64, its whole size, its age by the host's clock. */
+  | { type: "metrics"; kind: "file" | "absent"; content: string; size: number; ageSeconds: number }
   // A file as it is on the host (show): a file's content in base64, a link's target.
   | { type: "shown"; path: string; kind: "file" | "link" | "absent"; content: string }
   // The push verbs' results (arm, activate, expire, confirm, wait-activation).
@@ -72,6 +74,7 @@ const FIELDS: { [T in RecordType]: { [K in Exclude<keyof RecordOf<T>, "type">]-?
   bond: { name: "string", active: "string" },
   "bond-path": { bond: "string", path: "string", failures: "number" },
   unit: { name: "string", state: "string" },
+  metrics: { kind: ["file", "absent"], content: "string", size: "number", ageSeconds: "number" },
   shown: { path: "string", kind: ["file", "link", "absent"], content: "string" },
   armed: { release: "string", seconds: "number", fallback: "string" },
   action: { text: "string" },

@@ -10,7 +10,7 @@ import { equalizerUnitName, equalizerView, header, metricsView, netdevView, netw
 import { deviceUnit } from "./systemd-escape.js";
 
 const NETWORK_DIR = "etc/systemd/network";
-const UNIT_DIR = "etc/systemd/system";
+export const UNIT_DIR = "etc/systemd/system";
 export const METRICS_SCRIPT = "/etc/netgen/metrics.sh";
 export const METRICS_UNIT = "netgen-metrics.service";
 

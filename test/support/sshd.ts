@@ -59,13 +59,17 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-/** sshd offering only the host keys of `kinds`, with more sshd_config `options` ("Key=value"). */
-export async function startSshd(keys: Keys, kinds: KeyKind[], options: string[] = []): Promise<Sshd> {
+/**
+ * sshd offering only the host keys of `kinds`, with more sshd_config `options` ("Key=value").
+ * `wrap`: a command that execs sshd (given as its last arguments), e.g. in a mount namespace of its own.
+ */
+export async function startSshd(keys: Keys, kinds: KeyKind[], options: string[] = [], wrap: string[] = []): Promise<Sshd> {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation folder, absent until the service first ran
   const port = await freePort();
   const args = ["-D", "-e", "-f", "/dev/null", "-p", String(port), "-o", "ListenAddress=127.0.0.1", ...kinds.flatMap((k) => ["-h", keys.hostKeyFile(k)])];
   for (const o of [`AuthorizedKeysFile=${join(keys.dir, "authorized_keys")}`, "StrictModes=no", "UsePAM=no", "PermitRootLogin=prohibit-password", `PidFile=${join(keys.dir, `sshd-${port}.pid`)}`, ...options]) args.push("-o", o);
-  const child: ChildProcess = spawn("/usr/sbin/sshd", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const argv = [...wrap, "/usr/sbin/sshd", ...args];
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
   const killOnExit = () => child.kill("SIGKILL");
