@@ -35,7 +35,9 @@ function htbClass(ns: string, rate: string): { error?: string; burst?: number } 
 
 /** The problems validation finds with an uplink shaped at `rate`; warnings count (strict). */
 function problemsAt(rate: string): string[] {
-  const text = BASE.replace("up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }", `up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: ${rate} } }`);
+  // Both of the failover bond's uplinks shaped both ways: no warning but the rate's own.
+  const text = BASE.replace("up2: { address: 10.0.2.2/24, gateway: 10.0.2.1 }", `up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: ${rate}, ingress: 4500kbit } }`)
+    .replace("up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { egress: 4500kbit, ingress: 4500kbit } }");
   try {
     validateText("rate.yaml", text, { strict: true });
     return [];

@@ -50,7 +50,8 @@ export function planMetrics(b: HostBuilder, inventory: Inventory, tunnels: Reado
         slaves.push({ device: t.name, path: t.label });
       }
       // The bridge end of a failover bundle has no active path of its own: it answers where the bond sends.
-      if (runsBond(bundle, endIndex)) plan.bonds.push({ id: stateId(bundle.name), bundle: bundle.name, bond: bundle.name, activeBackup: bundle.strategy === "failover", slaves });
+      // A redundant (broadcast) bond has no monitor, so its members always read up: the probes say more.
+      if (runsBond(bundle, endIndex) && bundle.strategy !== "redundant") plan.bonds.push({ id: stateId(bundle.name), bundle: bundle.name, bond: bundle.name, activeBackup: bundle.strategy === "failover", slaves });
     } else if (wireguard.has(bundle.name)) {
       for (const link of wireguard.get(bundle.name)!.links) {
         const { mine, peer } = endsOf(link, host);

@@ -93,12 +93,6 @@ while :; do
   probe s173fa55360 10.99.9.2 /bin/ping -n -q -I wgn8345q -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
   probe s3ffe10ca05 192.0.2.2 /bin/ping -n -q -I wan0 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
   probe se50eb29a5d 198.51.100.66 /bin/ping -n -q -I wan0 -c 5 -i 0.2 -W 1 -w 2 & probes="$probes $!"
-  bond_read sa01291e5e7 camwg
-  bond_path sa01291e5e7 camwg camwg-dsl dsl no
-  bond_path sa01291e5e7 camwg camwg-lte lte no
-  bond_read se268adcc78 live
-  bond_path se268adcc78 live live-bena dsl0-wan0 no
-  bond_path se268adcc78 live live-qxzk lte0-wan0 no
   [ -z "$probes" ] || wait $probes
   path s9b9915dee3 camwg dsl wan0
   path s173fa55360 camwg lte wan0
