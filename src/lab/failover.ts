@@ -42,7 +42,7 @@ export interface FailoverOptions {
   farBond?: boolean;
 }
 
-export async function failoverScenario(topology: Topology, bundle: Bundle, bondHost: string, options: FailoverOptions = {}): Promise<{ primary: string; cuts: CutReport[] }> {
+export async function failoverScenario(topology: Topology, bundle: Bundle, bondHost: string, options: FailoverOptions = {}): Promise<{ primary: string; slaves?: string; cuts: CutReport[] }> {
   const gw = topology.hosts.get(bondHost)!;
   const far = bundle.ends.find((e) => e.host !== bondHost)!;
   const exit = topology.hosts.get(far.host)!;
@@ -57,6 +57,8 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   // the primary where the layout has one.
   const ready = () => (options.farBond || activeSlave() === primary) && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined;
   await waitFor(`${bond} to carry traffic${options.farBond ? "" : ` on ${primary}`}`, ready, 60000 * slow);
+  // The bond's slave order: with no active path it probes its slaves one interval each in this order.
+  const slaves = options.farBond ? undefined : inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/slaves`]).trim();
   const samples: Sample[] = [];
   const farSamples: Sample[] = [];
   const monitor = watchBond(gw.ns, bond);
@@ -123,5 +125,5 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
     farMonitor?.child.kill();
     iperfServer.kill();
   }
-  return { primary, cuts };
+  return { primary, ...(slaves ? { slaves } : {}), cuts };
 }
