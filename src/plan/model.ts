@@ -54,7 +54,7 @@ export interface BondPlan {
   arpIntervalMs: number;
   arpTargets: string[];
   /** active-backup only: validate probes on the active and backup tunnels. */
-  arpValidate?: "all";
+  arpValidate?: "active";
   arpAllTargets?: "any";
   primaryReselect?: "always";
 }
