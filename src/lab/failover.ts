@@ -90,7 +90,13 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
       await sleep(5000);
       const after = current(monitor.lines, samples);
       const restoreAt = Date.now();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
+      // The bond's way out first, the port facing the bond last: lifted the other way round, for as
+      // long as one tc command takes under emulation, the tunnel hears the far end and is taken back
+      // while its own probes still drop (docs/lab.md). A path wire's ports follow bundle.ends; an
+      // ISP's (cust, wan) keep their order: which of them faces the bond depends on who dials.
+      const facingBond = wire.ports.includes("cust") ? undefined : wire.ports[bundle.ends.findIndex((e) => e.host === bondHost)];
+      const liftOrder = facingBond ? [...wire.ports.filter((p) => p !== facingBond), facingBond] : wire.ports;
+      if (mode === "drop") for (const port of liftOrder) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
       else inNs(gw.ns, "ip", ["link", "set", uplink, "up"]);
       await sleep(10000);
       current(monitor.lines, samples);
