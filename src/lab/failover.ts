@@ -48,7 +48,7 @@ export interface FailoverOptions {
   farBond?: boolean;
 }
 
-export async function failoverScenario(topology: Topology, bundle: Bundle, bondHost: string, options: FailoverOptions = {}): Promise<{ primary: string; cuts: CutReport[] }> {
+export async function failoverScenario(topology: Topology, bundle: Bundle, bondHost: string, options: FailoverOptions = {}): Promise<{ primary: string; slaves?: string; cuts: CutReport[] }> {
   const gw = topology.hosts.get(bondHost)!;
   const far = bundle.ends.find((e) => e.host !== bondHost)!;
   const exit = topology.hosts.get(far.host)!;
@@ -63,6 +63,8 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   // the primary where the layout has one.
   const ready = () => (options.farBond || activeSlave() === primary) && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined;
   await waitFor(`${bond} to carry traffic${options.farBond ? "" : ` on ${primary}`}`, ready, 60000 * slow);
+  // The bond's slave order: with no active path it probes its slaves one interval each in this order.
+  const slaves = options.farBond ? undefined : inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/slaves`]).trim();
   const samples: Sample[] = [];
   const farSamples: Sample[] = [];
   const monitor = watchBond(gw.ns, bond);
@@ -94,7 +96,13 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
       await sleep(5000);
       const after = current(monitor.lines, samples);
       const restoreAt = Date.now();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
+      // The bond's way out first, the port facing the bond last: lifted the other way round, for as
+      // long as one tc command takes under emulation, the tunnel hears the far end and is taken back
+      // while its own probes still drop (docs/lab.md). A path wire's ports follow bundle.ends; an
+      // ISP's (cust, wan) keep their order: which of them faces the bond depends on who dials.
+      const facingBond = wire.ports.includes("cust") ? undefined : wire.ports[bundle.ends.findIndex((e) => e.host === bondHost)];
+      const liftOrder = facingBond ? [...wire.ports.filter((p) => p !== facingBond), facingBond] : wire.ports;
+      if (mode === "drop") for (const port of liftOrder) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
       else inNs(gw.ns, "ip", ["link", "set", uplink, "up"]);
       await sleep(10000);
       current(monitor.lines, samples);
@@ -130,5 +138,5 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
     farMonitor?.child.kill();
     iperfServer.kill();
   }
-  return { primary, cuts };
+  return { primary, ...(slaves ? { slaves } : {}), cuts };
 }

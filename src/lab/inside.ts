@@ -35,6 +35,8 @@ export interface FailoverRun {
   /** netgen: the rendered files; write-up: the first write-up's layout (bonds on both ends), the control. */
   layout: "netgen" | "write-up";
   primary: string;
+  /** netgen's layout: the bond's slaves in enslavement order, the order it tries them in with no active path. */
+  slaves?: string;
   cuts: CutReport[];
   /** netgen's layout: each masquerading exit's forward policy, checked after the cuts. */
   exitPolicy?: ExitPolicyRun[];

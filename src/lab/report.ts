@@ -18,7 +18,7 @@ function cutRow(c: CutReport, far: boolean): string {
 
 function failoverTable(r: FailoverRun): string[] {
   if (r.strategy === "redundant") return redundantTable(r);
-  const title = r.layout === "netgen" ? `failover: ${r.bundle}, netgen's files (primary ${r.primary})` : `failover: ${r.bundle}, control: the write-up's layout (a bond on both ends, no primary, no arp_validate)`;
+  const title = r.layout === "netgen" ? `failover: ${r.bundle}, netgen's files (primary ${r.primary}${r.slaves ? `; slaves in enslavement order: ${r.slaves}` : ""})` : `failover: ${r.bundle}, control: the write-up's layout (a bond on both ends, no primary, no arp_validate)`;
   return [
     title,
     "| cut | active before -> after | stall | lost / sent (20 ms pings) | TCP stream | back to path 1 after restore | path changes in 10 s after restore (path@ms) | pings lost after restore |",
