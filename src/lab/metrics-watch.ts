@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parsePrometheusText, type Sample } from "../net/prometheus-text.js";
 import { TEXTFILE_DIR } from "../plan/metrics.js";
 import type { HostFiles } from "../render/file-set.js";
 import { startInNs } from "./namespaces.js";
@@ -14,19 +15,12 @@ import type { LabHost } from "./topology.js";
 
 const SCRIPT = "etc/netgen/metrics.sh";
 
-/** One scrape: series text (`name{labels}`) -> value. */
-export type Scrape = Map<string, number>;
+/** One read of the file: its samples. */
+type Scrape = Sample[];
 
-/** Prometheus text format, as the metrics loop writes it: `# ` lines and `name{labels} value` lines. */
-export function parseScrape(text: string): Scrape {
-  const series: Scrape = new Map();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^(\S+?(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus text-format sample: ${line}`);
-    series.set(m[1]!, Number(m[2]));
-  }
-  return series;
+/** A sample's value, by name and its bundle and path labels (NaN when the round has none). */
+function valueOf(scrape: Scrape, name: string, bundle: string, path?: string): number {
+  return scrape.find((s) => s.name === name && s.labels.bundle === bundle && s.labels.path === path)?.value ?? NaN;
 }
 
 export interface PathMetrics {
@@ -65,11 +59,13 @@ export async function watchBondMetrics(host: LabHost, files: HostFiles, bundle: 
   writeFileSync(script, entry.content.split(`${TEXTFILE_DIR}/`).join(`${dir}/`));
   const loop = startInNs(host.ns, "sh", [script], { stdio: "ignore" });
   const scrapes: Scrape[] = [];
+  let failed: unknown;
   const read = () => {
     try {
-      scrapes.push(parseScrape(readFileSync(join(dir, "netgen.prom"), "utf8")));
+      scrapes.push(parsePrometheusText(readFileSync(join(dir, "netgen.prom"), "utf8"), `${host.name}: metrics file`));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // Written by rename: a file that does not parse is a broken loop, said when the watch stops.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") failed ??= error;
     }
   };
   let reading = true;
@@ -79,36 +75,43 @@ export async function watchBondMetrics(host: LabHost, files: HostFiles, bundle: 
       await sleep(1000);
     }
   })();
+  const end = async () => {
+    reading = false;
+    await reader;
+    loop.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
   const started = Date.now();
   while (scrapes.length === 0) {
-    if (loop.exitCode !== null) throw new Error(`${host.name}: metrics.sh exited ${loop.exitCode} before its first round`);
-    if (Date.now() - started > 120000) throw new Error(`${host.name}: metrics.sh wrote nothing in 120 s`);
+    const why = failed !== undefined ? (failed as Error).message : loop.exitCode !== null ? `metrics.sh exited ${loop.exitCode} before its first round` : Date.now() - started > 120000 ? "metrics.sh wrote nothing in 120 s" : undefined;
+    if (why !== undefined) {
+      await end();
+      throw new Error(`${host.name}: ${why}`);
+    }
     await sleep(200);
   }
   return {
     async stop() {
-      reading = false;
-      await reader;
       read();
-      loop.kill();
-      rmSync(dir, { recursive: true, force: true });
-      const label = (p: string) => `{bundle="${bundle}",path="${p}"}`;
+      await end();
+      if (failed !== undefined) throw failed;
       const first = scrapes[0]!;
       const last = scrapes[scrapes.length - 1]!;
-      const value = (s: Scrape, name: string) => s.get(name) ?? NaN;
+      const failures = (s: Scrape, p: string) => valueOf(s, "netgen_bundle_path_link_failures_total", bundle, p);
+      const switches = (s: Scrape) => valueOf(s, "netgen_bundle_active_path_changes_total", bundle);
       return {
         bundle,
         scrapes: scrapes.length,
         paths: paths.map(({ label: p, device }) => ({
           path: p,
           device,
-          failuresBefore: value(first, `netgen_bundle_path_link_failures_total${label(p)}`),
-          failuresAfter: value(last, `netgen_bundle_path_link_failures_total${label(p)}`),
-          seenDown: scrapes.some((s) => s.get(`netgen_bundle_path_up${label(p)}`) === 0),
-          seenActive: scrapes.some((s) => s.get(`netgen_bundle_path_active${label(p)}`) === 1),
+          failuresBefore: failures(first, p),
+          failuresAfter: failures(last, p),
+          seenDown: scrapes.some((s) => valueOf(s, "netgen_bundle_path_up", bundle, p) === 0),
+          seenActive: scrapes.some((s) => valueOf(s, "netgen_bundle_path_active", bundle, p) === 1),
         })),
-        switchesBefore: value(first, `netgen_bundle_active_path_changes_total{bundle="${bundle}"}`),
-        switchesAfter: value(last, `netgen_bundle_active_path_changes_total{bundle="${bundle}"}`),
+        switchesBefore: switches(first),
+        switchesAfter: switches(last),
       };
     },
   };
