@@ -104,7 +104,7 @@ if (ready) {
     }
   });
 
-  test("fo-gw (inventories/prod.yaml): uplink addresses, intra16 shaped both ways", async () => {
+  test("fo-gw (inventories/prod.yaml): uplink addresses, both uplinks shaped both ways below the line", async () => {
     // This kernel has no gretap/bonding: the tunnel-bound uplinks get their
     // addresses, then networkd gives up on the tunnels (the lab tier covers those).
     const lab = buildLab("inventories/prod.yaml", ["fo-gw", "fo-exit"]);
@@ -114,7 +114,7 @@ if (ready) {
       await waitFor("fo-gw's uplink addresses", () => addresses(gw).get("intra16")?.length);
       assert.equal(addresses(gw).get("intra15"), ["10.88.15.100/24"]);
       assert.equal(addresses(gw).get("intra16"), ["10.88.16.100/24"]);
-      assertShaped(gw, "intra16", 5_000_000, 5_000_000);
+      for (const uplink of ["intra15", "intra16"]) assertShaped(gw, uplink, 4_500_000, 4_500_000);
       assert.is(inNs(gw.ns, "cat", ["/proc/sys/net/ipv4/conf/intra15/rp_filter"]).trim(), "2");
     } finally {
       await lab.teardown();
