@@ -54,7 +54,7 @@ export interface BondPlan {
   /** The ARP monitor; absent on a broadcast bond (nothing to take out of service). */
   arp?: { intervalMs: number; targets: string[] };
   /** active-backup only: validate probes on the active and backup tunnels. */
-  arpValidate?: "active";
+  arpValidate?: "all";
   arpAllTargets?: "any";
   primaryReselect?: "always";
 }

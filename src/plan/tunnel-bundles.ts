@@ -8,14 +8,14 @@
 // probes back over the other tunnels, which is what keeps the backup tunnels
 // up on the bond's side.
 //
-// arp_validate=active, not all: with all, a backup counts only a flooded probe
-// that arrives after the active tunnel's first reply in a later jiffy than it
-// became active (bond_arp_rcv), and the bridge floods the probe to the backups
-// before the reply comes back; so after every failover the other backups went
-// unvalidated for two probe rounds and were declared down (the three-path lab,
-// docs/lab.md), and a second cut then found no backup and walked the tunnels
-// one interval each. With active a backup is alive when anything arrives on it:
-// the same flooded probes, which also only cross that tunnel from the far end.
+// arp_validate=all. With all, a backup counts only a flooded probe that
+// arrives after the active tunnel's first reply in a later jiffy than it became
+// active (bond_arp_rcv), so after a failover the other backups go unvalidated
+// for two probe rounds (the three-path lab, docs/lab.md). arp_validate=active
+// closes that gap, and was tried: it made a path that fails one way only (the
+// far end still sends on it) flap with the bond losing its carrier over and
+// over, in push-wireguard.test's cut of one direction (CI, 2026-11-22), where
+// all had settled on the other path. Kept at all until that case is solved.
 //
 // redundant: a bond in broadcast mode on both ends, so every frame leaves by
 // every tunnel in both directions. Not a bridge on the far end as for failover:
@@ -62,7 +62,7 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
       bond: {
         mode: BOND_MODE[bundle.strategy as keyof typeof BOND_MODE],
         arp: bundle.strategy === "redundant" ? undefined : { intervalMs: intervalMs(bundle.monitorInterval), targets: [peer.address!.ip.text] },
-        arpValidate: bundle.strategy === "failover" ? "active" : undefined,
+        arpValidate: bundle.strategy === "failover" ? "all" : undefined,
         // One target: a tunnel is up when it answers (the kernel's default, written out).
         arpAllTargets: bundle.strategy === "failover" ? "any" : undefined,
         primaryReselect: bundle.strategy === "failover" ? "always" : undefined,
