@@ -10,7 +10,7 @@ import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { KEEPALIVE_SECONDS } from "../plan/wireguard.js";
 import { changeLease, changeOutside, type Isp } from "./internet.js";
-import { inNs, startInNs } from "./namespaces.js";
+import { answersPing, inNs, startInNs } from "./namespaces.js";
 import { sleep, waitFor } from "./networkd.js";
 import { watch } from "./observe.js";
 import type { Topology } from "./topology.js";
@@ -77,7 +77,7 @@ export async function addressChangeScenario(topology: Topology, bundle: Bundle, 
   const active = () => inNs(gw.ns, "cat", [`/sys/class/net/${bundle.name}/bonding/active_slave`]).trim();
   await waitFor(`${bundle.name} to pick an active path`, () => active() || undefined, 60000 * slow);
   for (const u of others) inNs(gw.ns, "ip", ["link", "set", u, "down"]);
-  const carries = () => (active() === path && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined);
+  const carries = () => (active() === path && answersPing(gw.ns, target) ? true : undefined);
   const onPath = () => waitFor(`${bundle.name} to carry traffic over ${path} alone`, carries, 60000 * slow);
   await onPath();
   const server = startInNs(exit.ns, "iperf3", ["-s"], { stdio: "ignore" });

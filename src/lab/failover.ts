@@ -5,13 +5,14 @@
 import type { Bundle } from "../inventory/types.js";
 import { tunnelName } from "../plan/names.js";
 import { sleep, waitFor } from "./networkd.js";
-import { changesAfter, current, iperfLongestGapMs, kernelLog, STREAM, type Sample, timeline, uptimeMs, watch, watchBond } from "./observe.js";
-import { inNs, startInNs } from "./namespaces.js";
+import { cut, type CutMode, cutPath, longestGap, lostIn, replies, restore, sentIn, startWatchers, stopWatchers } from "./cut.js";
+import { changesAfter, current, iperfLongestGapMs, kernelLog, type Sample, timeline, uptimeMs, watchBond } from "./observe.js";
+import { answersPing, inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 import { vmSlowdown } from "./vm-speed.js";
 
 export interface CutReport {
-  mode: "drop" | "link-down";
+  mode: CutMode;
   activeBefore: string;
   activeAfter: string;
   stallMs: number;
@@ -61,7 +62,7 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   // A bond over WireGuard picks a path before the link's first handshake is done (measured: the
   // first cut found no active path and iperf3 "No route to host"): wait for traffic to cross it, on
   // the primary where the layout has one.
-  const ready = () => (options.farBond || activeSlave() === primary) && inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) ? true : undefined;
+  const ready = () => ((options.farBond || activeSlave() === primary) && answersPing(gw.ns, target) ? true : undefined);
   await waitFor(`${bond} to carry traffic${options.farBond ? "" : ` on ${primary}`}`, ready, 60000 * slow);
   // The bond's slave order: with no active path it probes its slaves one interval each in this order.
   const slaves = options.farBond ? undefined : inNs(gw.ns, "cat", [`/sys/class/net/${bond}/bonding/slaves`]).trim();
@@ -77,57 +78,38 @@ export async function failoverScenario(topology: Topology, bundle: Bundle, bondH
   const cuts: CutReport[] = [];
   try {
     for (const mode of ["drop", "link-down"] as const) {
-      const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
-      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, ...STREAM, "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
-      let tcpOutput = "";
-      tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
-      tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
-      const tcpDone = new Promise<number>((resolve) => tcp.on("exit", (code) => resolve(code ?? -1)));
+      const watchers = startWatchers(gw.ns, target);
       await sleep(3000);
       const active = current(monitor.lines, samples);
       // The active tunnel's path (tunnel names say nothing of the path's position).
-      const activePath = Math.max(0, bundle.paths.findIndex((p) => tunnelName(bundle.name, p) === active));
-      const wire = topology.wires[activePath]!;
-      const uplink = bundle.paths[activePath]!.uplinks.get(bondHost)!;
+      const path = cutPath(topology, bundle, Math.max(0, bundle.paths.findIndex((p) => tunnelName(bundle.name, p) === active)), bondHost);
       const cutAt = Date.now();
       const cutUptime = uptimeMs();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "add", "dev", port, "root", "netem", "loss", "100%"]);
-      else inNs(gw.ns, "ip", ["link", "set", uplink, "down"]);
+      cut(gw.ns, path, mode);
       await sleep(5000);
       const after = current(monitor.lines, samples);
       const restoreAt = Date.now();
-      // The bond's way out first, the port facing the bond last: lifted the other way round, for as
-      // long as one tc command takes under emulation, the tunnel hears the far end and is taken back
-      // while its own probes still drop (docs/lab.md). A path wire's ports follow bundle.ends; an
-      // ISP's (cust, wan) keep their order: which of them faces the bond depends on who dials.
-      const facingBond = wire.ports.includes("cust") ? undefined : wire.ports[bundle.ends.findIndex((e) => e.host === bondHost)];
-      const liftOrder = facingBond ? [...wire.ports.filter((p) => p !== facingBond), facingBond] : wire.ports;
-      if (mode === "drop") for (const port of liftOrder) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
-      else inNs(gw.ns, "ip", ["link", "set", uplink, "up"]);
+      restore(gw.ns, path, mode);
       await sleep(10000);
       current(monitor.lines, samples);
       if (farMonitor) current(farMonitor.lines, farSamples);
-      ping.child.kill("SIGINT");
-      await sleep(300);
-      const code = await tcpDone;
-      const replies = ping.lines.map((l) => /^\[(\d+\.\d+)\].*icmp_seq=(\d+).*time=([\d.]+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ t: Number(m[1]) * 1000, seq: Number(m[2]), rtt: Number(m[3]) }));
-      const window = replies.filter((r) => r.t >= cutAt - 1000 && r.t <= cutAt + 5000);
-      let stall = 0;
-      for (let i = 1; i < window.length; i++) stall = Math.max(stall, window[i]!.t - window[i - 1]!.t);
-      const seqs = window.map((r) => r.seq);
-      const sent = seqs.length ? Math.max(...seqs) - Math.min(...seqs) + 1 : 0;
-      const afterRestore = replies.filter((r) => r.t >= restoreAt);
-      const lostAfterRestore = afterRestore.length ? Math.max(...afterRestore.map((r) => r.seq)) - Math.min(...afterRestore.map((r) => r.seq)) + 1 - afterRestore.length : 0;
+      const code = await stopWatchers(watchers);
+      const tcpOutput = watchers.tcpOutput();
+      const all = replies(watchers.ping.lines);
+      const window = all.filter((r) => r.t >= cutAt - 1000 && r.t <= cutAt + 5000);
+      const stall = longestGap(window);
+      const sent = sentIn(window);
+      const lostAfterRestore = lostIn(all.filter((r) => r.t >= restoreAt));
       const back = samples.filter((s) => s.t >= restoreAt).find((s) => s.active === primary);
       const gwChanges = changesAfter(samples, restoreAt);
       const farChanges = farMonitor ? changesAfter(farSamples, restoreAt) : undefined;
       cuts.push({
-        mode, activeBefore: active, activeAfter: after, stallMs: Math.round(stall), lost: sent - seqs.length, sent, tcpSurvived: code === 0,
+        mode, activeBefore: active, activeAfter: after, stallMs: Math.round(stall), lost: lostIn(window), sent, tcpSurvived: code === 0,
         backToPrimaryMs: back ? Math.round(back.t - restoreAt) : null, changesAfterRestore: gwChanges.changes, afterRestore: gwChanges.list, lostAfterRestore,
         ...(farChanges ? { farAfterRestore: farChanges.list, farChangesAfterRestore: farChanges.changes } : {}),
         kernelLog: kernelLog(cutUptime, [bond]),
         restoreMs: restoreAt - cutAt,
-        pings: timeline(replies, cutAt),
+        pings: timeline(all, cutAt),
         activeChanges: samples.filter((s, i) => s.t >= cutAt - 1000 && (i === 0 || samples[i - 1]!.active !== s.active)).map((s) => [Math.round(s.t - cutAt), s.active || "(none)"]),
         tcpLongestGapMs: iperfLongestGapMs(tcpOutput),
         ...(code === 0 ? {} : { tcpOutput: tcpOutput.split("\n").slice(-12).join("\n") }),

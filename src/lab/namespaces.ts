@@ -83,7 +83,6 @@ function removeAllAtExit(): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (cleanup(), process.exit(130)));
 }
 
-/** A command's JSON output (`ip -j`, `tc -j`) inside a namespace; nothing printed reads as []. */
 /** Whether one ping from `ns` to `target` is answered within `waitSeconds` (from `source`, if given). */
 export function answersPing(ns: string, target: string, { waitSeconds = 1, source }: { waitSeconds?: number; source?: string } = {}): boolean {
   try {
@@ -94,4 +93,5 @@ export function answersPing(ns: string, target: string, { waitSeconds = 1, sourc
   }
 }
 
+/** A command's JSON output (`ip -j`, `tc -j`) inside a namespace; nothing printed reads as []. */
 export const json = <T>(ns: string, cmd: string, args: string[]): T => JSON.parse(inNs(ns, cmd, args) || "[]") as T;

@@ -9,11 +9,12 @@
 // every uplink of the gateway against the bytes delivered, and its rate
 // against one path alone.
 import type { Bundle, Inventory } from "../inventory/types.js";
-import { sleep, waitFor } from "./networkd.js";
-import { iperfLongestGapMs, kernelLog, STREAM, timeline, uptimeMs, watch } from "./observe.js";
-import { inNs, startInNs } from "./namespaces.js";
+import { cut, cutPath, longestGap, lostIn, replies, restore, sentIn, startWatchers, stopWatchers } from "./cut.js";
 import type { CutReport } from "./failover.js";
-import { endpoints, measureOnePath, PATH_RATE } from "./throughput.js";
+import { sleep, waitFor } from "./networkd.js";
+import { iperfLongestGapMs, kernelLog, timeline, uptimeMs } from "./observe.js";
+import { answersPing, inNs } from "./namespaces.js";
+import { endpoints, measureOnePath, PATH_RATE, withServer } from "./throughput.js";
 import { shapeWire, type Topology } from "./topology.js";
 import { vmSlowdown } from "./vm-speed.js";
 
@@ -44,47 +45,33 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
   const target = far.address!.ip.text;
   const slow = vmSlowdown();
   const uplinks = bundle.paths.map((p) => p.uplinks.get(gwHost)!);
-  await waitFor(`${bundle.name} to carry traffic`, () => inNs(gw.ns, "ping", ["-c", "1", "-W", "1", target]) || undefined, 60000 * slow);
-  // Intervals of 100 ms on the server, reported back to the client: the stream's gaps.
-  const server = startInNs(exit.ns, "iperf3", ["-s", "-i", "0.1"], { stdio: "ignore" });
-  await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(exit.ns, "ss", ["-ltn"])) || undefined, 60000);
-  const cuts: CutReport[] = [];
+  await waitFor(`${bundle.name} to carry traffic`, () => answersPing(gw.ns, target) || undefined, 60000 * slow);
   const all = "every path";
-  try {
+  // Intervals of 100 ms on the server, reported back to the client: the stream's gaps.
+  const cuts = await withServer(exit.ns, async () => {
+    const reports: CutReport[] = [];
     for (const mode of ["drop", "link-down"] as const) {
-      const ping = watch(gw.ns, `ping -D -n -i 0.02 -W 1 ${target}`);
-      const tcpStart = Date.now();
-      const tcp = startInNs(gw.ns, "iperf3", ["-c", target, ...STREAM, "--get-server-output"], { stdio: ["ignore", "pipe", "pipe"] });
-      let tcpOutput = "";
-      tcp.stdout!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
-      tcp.stderr!.on("data", (d: Buffer) => (tcpOutput += d.toString()));
-      const tcpDone = new Promise<number>((resolve) => tcp.on("exit", (code) => resolve(code ?? -1)));
+      const watchers = startWatchers(gw.ns, target);
       await sleep(3000);
-      const wire = topology.wires[0]!;
+      const path = cutPath(topology, bundle, 0, gwHost);
       const cutAt = Date.now();
       const cutUptime = uptimeMs();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "add", "dev", port, "root", "netem", "loss", "100%"]);
-      else inNs(gw.ns, "ip", ["link", "set", uplinks[0]!, "down"]);
+      cut(gw.ns, path, mode);
       await sleep(5000);
       const restoreAt = Date.now();
-      if (mode === "drop") for (const port of wire.ports) inNs(wire.ns, "tc", ["qdisc", "del", "dev", port, "root"]);
-      else inNs(gw.ns, "ip", ["link", "set", uplinks[0]!, "up"]);
+      restore(gw.ns, path, mode);
       await sleep(10000);
-      ping.child.kill("SIGINT");
-      await sleep(300);
-      const code = await tcpDone;
-      const replies = ping.lines.map((l) => /^\[(\d+\.\d+)\].*icmp_seq=(\d+).*time=([\d.]+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ t: Number(m[1]) * 1000, seq: Number(m[2]), rtt: Number(m[3]) }));
+      const code = await stopWatchers(watchers);
+      const tcpOutput = watchers.tcpOutput();
+      const copies = replies(watchers.ping.lines);
       // Every copy of a reply is a line: the first one per sequence number is the ping's answer.
-      const firsts = replies.filter((r, i) => replies.findIndex((x) => x.seq === r.seq) === i);
+      const seen = new Set<number>();
+      const firsts = copies.filter((r) => !seen.has(r.seq) && seen.add(r.seq));
       const window = firsts.filter((r) => r.t >= cutAt - 1000 && r.t <= cutAt + 5000);
-      const longestGap = (list: typeof firsts) => list.slice(1).reduce((g, r, i) => Math.max(g, r.t - list[i]!.t), 0);
-      const stall = longestGap(window);
-      // iperf3's clock starts when it connects, a little after tcpStart: the interval around the cut goes with the cut.
-      const cutSec = (cutAt - tcpStart) / 1000 - 0.2;
-      const lostIn = (list: typeof firsts) => (list.length ? Math.max(...list.map((r) => r.seq)) - Math.min(...list.map((r) => r.seq)) + 1 - list.length : 0);
-      const sent = window.length ? Math.max(...window.map((r) => r.seq)) - Math.min(...window.map((r) => r.seq)) + 1 : 0;
-      cuts.push({
-        mode, activeBefore: all, activeAfter: all, stallMs: Math.round(stall), lost: lostIn(window), sent, tcpSurvived: code === 0,
+      // iperf3's clock starts when it connects, a little after the stream started: the interval around the cut goes with the cut.
+      const cutSec = (cutAt - watchers.tcpStart) / 1000 - 0.2;
+      reports.push({
+        mode, activeBefore: all, activeAfter: all, stallMs: Math.round(longestGap(window)), lost: lostIn(window), sent: sentIn(window), tcpSurvived: code === 0,
         backToPrimaryMs: null, changesAfterRestore: 0, afterRestore: [], lostAfterRestore: lostIn(firsts.filter((r) => r.t >= restoreAt)),
         kernelLog: kernelLog(cutUptime, [bundle.name]),
         restoreMs: restoreAt - cutAt,
@@ -92,14 +79,12 @@ export async function redundantScenario(topology: Topology, inventory: Inventory
         activeChanges: [],
         tcpLongestGapMs: iperfLongestGapMs(tcpOutput, { fromSec: cutSec }),
         before: { stallMs: Math.round(longestGap(firsts.filter((r) => r.t >= cutAt - 2500 && r.t < cutAt))), tcpLongestGapMs: iperfLongestGapMs(tcpOutput, { fromSec: 0.5, toSec: cutSec }) },
-        copiesPerPing: firsts.length ? Math.round((replies.length / firsts.length) * 100) / 100 : 0,
+        copiesPerPing: firsts.length ? Math.round((copies.length / firsts.length) * 100) / 100 : 0,
         ...(code === 0 ? {} : { tcpOutput: tcpOutput.split("\n").slice(-12).join("\n") }),
       });
     }
-  } finally {
-    server.kill();
-    await new Promise((resolve) => server.once("exit", resolve));
-  }
+    return reports;
+  }, ["-i", "0.1"]);
   for (const wire of topology.wires) for (const port of wire.ports) shapeWire(wire.ns, port, PATH_RATE);
   return { cuts, cost: await cost(topology, inventory, bundle, gwHost, uplinks) };
 }
@@ -109,21 +94,15 @@ async function cost(topology: Topology, inventory: Inventory, bundle: Bundle, gw
   const ends = endpoints(inventory, bundle, gwHost);
   const gw = topology.hosts.get(gwHost)!;
   const far = topology.hosts.get(ends.far)!;
-  const server = startInNs(far.ns, "iperf3", ["-s"], { stdio: "ignore" });
-  let measured: { uplinkBytes: number; deliveredBytes: number; oneFlow: number };
-  try {
-    await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(far.ns, "ss", ["-ltn"])) || undefined, 60000);
+  const measured = await withServer(far.ns, async () => {
     const before = bytesSent(gw.ns, uplinks);
     const out = inNs(gw.ns, "iperf3", ["-c", ends.target, ...(ends.source ? ["-B", ends.source] : []), "-t", "8", "-J"]);
     const uplinkBytes = bytesSent(gw.ns, uplinks) - before;
     const report = JSON.parse(out) as { end?: { sum_received?: { bytes?: number; bits_per_second?: number } }; error?: string };
     const received = report.end?.sum_received;
     if (report.error || received?.bytes === undefined || received.bits_per_second === undefined) throw new Error(`iperf3 across ${bundle.name}: ${report.error ?? "no result"}`);
-    measured = { uplinkBytes, deliveredBytes: received.bytes, oneFlow: Math.round(received.bits_per_second / 10000) / 100 };
-  } finally {
-    server.kill();
-    await new Promise((resolve) => server.once("exit", resolve));
-  }
+    return { uplinkBytes, deliveredBytes: received.bytes, oneFlow: Math.round(received.bits_per_second / 10000) / 100 };
+  });
   let onePath: number | undefined;
   try {
     onePath = await measureOnePath(inventory, topology, bundle, ends);

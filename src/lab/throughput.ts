@@ -5,7 +5,7 @@ import { contains } from "../net/address.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, End, Inventory } from "../inventory/types.js";
 import { waitFor } from "./networkd.js";
-import { inNs, startInNs } from "./namespaces.js";
+import { answersPing, inNs, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export const PATH_RATE = "5mbit";
@@ -70,7 +70,7 @@ function linkFailures(ns: string): number {
 export async function measureBundle(topology: Topology, e: Endpoints): Promise<Measured> {
   const near = topology.hosts.get(e.near)!;
   const far = topology.hosts.get(e.far)!;
-  await waitFor(`${e.target} to answer across the bundle`, () => inNs(near.ns, "ping", ["-c", "1", "-W", "1", ...(e.source ? ["-I", e.source] : []), e.target]) || undefined, 90000);
+  await waitFor(`${e.target} to answer across the bundle`, () => answersPing(near.ns, e.target, { source: e.source }) || undefined, 90000);
   const failures = () => linkFailures(near.ns) + linkFailures(far.ns);
   const before = failures();
   return withServer(far.ns, async () => {
@@ -91,8 +91,9 @@ export async function measureOnePath(inventory: Inventory, topology: Topology, b
   return withServer(topology.hosts.get(e.far)!.ns, () => iperf(topology.hosts.get(e.near)!.ns, to, from, 1));
 }
 
-async function withServer<T>(ns: string, run: () => Promise<T>): Promise<T> {
-  const server = startInNs(ns, "iperf3", ["-s"], { stdio: "ignore" });
+/** An iperf3 server in `ns` (with `options`, e.g. -i 0.1 for 100 ms intervals) while `run` runs. */
+export async function withServer<T>(ns: string, run: () => Promise<T>, options: string[] = []): Promise<T> {
+  const server = startInNs(ns, "iperf3", ["-s", ...options], { stdio: "ignore" });
   try {
     await waitFor("iperf3 to listen", () => /:5201\s/.test(inNs(ns, "ss", ["-ltn"])) || undefined, 60000);
     return await run();
