@@ -105,6 +105,18 @@ test("a tunnel's Remote= changed: the tunnel is recreated, its uplink is not, an
   assert.equal(recordsOf(records, "device").map(({ name, change }) => `${name} ${change}`).sort(), ["b0 delete", "b0-p1 recreate"]);
 });
 
+test("a netdev over 128 KiB (beyond the environment's limit for one string) still gets its reason: the plan and the activation do not stop", () => {
+  // Lines netdev_meaning keeps: an old file of this size once went to awk through the environment, which refuses it.
+  const big = (interval: string) => `${bond(interval)}${Array.from({ length: 9000 }, (_, i) => `# padding directive ${i}\nX${i}=${"v".repeat(8)}\n`).join("")}`;
+  h.release("r1big", { ...r1, [BOND]: big("100ms") });
+  h.ok("activate", "r1big");
+  writeFileSync(join(h.work, "devices"), "b0\nb0-p1\nup0\n"); // networkd made b0 again after that activation deleted it
+  const records = plan({ ...r1, [BOND]: big("300ms") });
+  const devices = recordsOf(records, "device");
+  assert.equal(devices.map(({ name, change }) => `${name} ${change}`), ["b0 recreate"]);
+  assert.match(devices[0]!.why, /ARPIntervalSec=300ms/);
+});
+
 test("the release a plan gets is the one it names: an unchanged host answers unchanged", () => {
   h.release("r2", r1);
   const r = h.run(["plan", "r1"], undefined, { TMPDIR: temp }, execFileSync("tar", ["-C", join(h.state, "releases/r1"), "-c", "."]));
