@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { name: "bad group name", edit: ["  exit:\n    uplinks:", "  exit:\n    groups: [Exits]\n    uplinks:"], line: 8, expect: /'Exits' is not a valid group name/ },
   { name: "group listed twice", edit: ["  exit:\n    uplinks:", "  exit:\n    groups: [exits, dc, exits]\n    uplinks:"], line: 8, expect: /hosts.exit.groups lists 'exits' twice/ },
   { name: "groups not a list", edit: ["  exit:\n    uplinks:", "  exit:\n    groups: exits\n    uplinks:"], line: 8, expect: /hosts.exit.groups must be a list, not string 'exits'/ },
+  // A key merged in (`<<: *alias`) is reported where it is written, not at the map it lands in.
+  { name: "bad address merged in", edit: ["netgen: 1\nhosts:\n  gw:\n    uplinks:\n      up1: { address: 10.0.1.2/24,", "netgen: 1\nx-up: &up { address: 10.0.1.300/24 }\nhosts:\n  gw:\n    uplinks:\n      up1: { <<: *up,"], line: 2, expect: /'10.0.1.300\/24' is not an address with prefix length/ },
   { name: "bad host name", edit: ["  exit:\n    uplinks:", "  Exit:\n    uplinks:"], line: 7, expect: /'Exit' is not a valid host name/ },
   { name: "address not an address", edit: ["10.0.1.2/24", "10.0.1.300/24"], line: 5, expect: /'10.0.1.300\/24' is not an address with prefix length/ },
   { name: "gateway outside the subnet", edit: ["gateway: 10.0.1.1", "gateway: 10.0.9.1"], line: 5, expect: /gateway 10.0.9.1 is not in up1's subnet 10.0.1.0\/24/ },
@@ -207,6 +209,13 @@ test("redundant: both ends may have default_route, and an IPv6-only bundle needs
 
 test("the wireguard base is valid, so each wireguard case above is one edit's problem", () => {
   assert.equal(problemsOf({ name: "wireguard base", text: WIREGUARD, line: 0, expect: /./ }), []);
+});
+
+test("merge keys: two in one mapping are not a duplicate key, and the merged inventory is valid", () => {
+  const text = BASE.replace("up1: { address: 10.0.1.2/24", "up1: &g1 { address: 10.0.1.2/24")
+    .replace("up2: { address: 10.0.2.2/24", "up2: &g2 { address: 10.0.2.2/24")
+    .replace("      up1: { address: 10.0.1.3/24 }", "      up1:\n        <<: *g1\n        <<: *g2\n        address: 10.0.1.3/24");
+  validateText("merge.yaml", text);
 });
 
 test("every problem of an inventory is reported at once", () => {

@@ -90,8 +90,8 @@ function duplicateKeys(doc: Document): { offset: number; problem: Problem }[] {
       const seen = new Set<string>();
       for (const item of node.items) {
         if (!isScalar(item.key)) continue;
+        if (isMergeKey(item.key)) continue;
         const key = String(item.key.value);
-        if (key === "<<") continue;
         if (seen.has(key)) found.push({ offset: rangeStart(item.key) ?? 0, problem: { path: [], message: `YAML: Map keys must be unique: '${key}' appears twice`, hint: "remove or rename one of them" } });
         seen.add(key);
       }
@@ -150,7 +150,7 @@ function findPair(doc: Document, map: Node, key: string): { key: unknown; value:
   if (own !== undefined) return own;
   // A key that came in through a merge (`<<: *defaults`) is found in the merged map.
   for (const item of map.items) {
-    if (isScalar(item.key) && item.key.value === "<<") {
+    if (isMergeKey(item.key)) {
       const sources = resolve(doc, item.value);
       const list = isSeq(sources) ? sources.items.map((s) => resolve(doc, s)) : [sources];
       for (const source of list) {
@@ -160,6 +160,11 @@ function findPair(doc: Document, map: Node, key: string): { key: unknown; value:
     }
   }
   return undefined;
+}
+
+/** A plain `<<` under `merge: true`: yaml gives its key the value Symbol(<<), not the string. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
 }
 
 function resolve(doc: Document, node: unknown): unknown {
