@@ -192,7 +192,8 @@ function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
 
 export function labTable(r: LabReport): string[] {
   return [
-    `lab on ${r.ran}`,
+    // The slowdown beside every figure: timings and rates are read in its light.
+    `lab on ${r.ran}${r.emulated ? `; VM slowdown x${r.slowdown} (against a quiet VM, measured at its boot)` : ""}`,
     ...(r.stopped ? [`the lab VM stopped before the end (${r.stopped}): what follows was measured before; a cast marked lost was not`] : []),
     "",
     ...r.failover.flatMap(failoverTable),
