@@ -110,7 +110,7 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
       const partialFile = `${outDir}/partial.json`;
       if (!(error instanceof ExitError) || !existsSync(partialFile)) throw error;
       result = JSON.parse(readFileSync(partialFile, "utf8")) as LabResult;
-      stopped = `${error.message.split("\n")[0]}${kernelTrouble(resolve(".lab/serial.log"))}`;
+      stopped = `${error.message.split("\n")[0]!.replace(/; its output:$/, "")}${kernelTrouble(resolve(".lab/serial.log"))}`;
     }
   }
   const report: LabReport = { ran, emulated, ...result, ...(stopped ? { stopped } : {}) };
