@@ -177,6 +177,7 @@ if (ready) {
       networks: [],
       shapers: [],
       equalizers: [],
+      segmenters: [],
       modules: [],
       moduleOptions: [],
       sysctls: [],

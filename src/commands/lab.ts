@@ -29,6 +29,13 @@ function localKernelHas(modules: string[]): boolean {
   });
 }
 
+/** The kernel's own words on why the VM died (its serial console), if it said any. */
+function kernelTrouble(serialLog: string): string {
+  const text = existsSync(serialLog) ? readFileSync(serialLog, "utf8") : "";
+  const lines = text.split("\n").filter((l) => /kernel BUG|BUG:|Oops|RIP: 0010:|Workqueue:|Kernel panic/.test(l)).map((l) => l.replace(/^\[[ \d.]+\]\s*/, "").trim());
+  return lines.length ? `; the kernel said: ${[...new Set(lines)].slice(0, 5).join(" | ")}` : "";
+}
+
 export type ScenarioChoice = "failover" | "throughput" | "nat" | "all";
 
 export interface LabArgs {
@@ -80,6 +87,7 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
   let ran: string;
   let emulated = false;
   let result: LabResult;
+  let stopped: string | undefined;
   if (localKernelHas(NEEDED)) {
     ran = `this machine's kernel (${execFileSync("uname", ["-r"], { encoding: "utf8" }).trim()})`;
     result = await runLab(request);
@@ -89,14 +97,23 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
     ran = `a VM (qemu, software emulation) with Debian's kernel ${kernel.release}: this machine's kernel lacks ${NEEDED.filter((m) => !localKernelHas([m])).join(", ")}`;
     if (!args.json) print(`lab: booting ${ran}`);
     mkdirSync(".lab", { recursive: true });
-    const script = `cd '${process.cwd()}' && ${process.execPath} '${INSIDE}' '${JSON.stringify(request)}' > /lab-out/result.json`;
-    const { console, outDir } = await runInVm(resolve(".lab"), script, VM_TIMEOUT_MS);
-    const resultFile = `${outDir}/result.json`;
-    const text = existsSync(resultFile) ? readFileSync(resultFile, "utf8") : "";
-    if (!text.trim()) throw new ExitError(`the lab failed inside the VM:\n${console.slice(-3000)}`);
-    result = JSON.parse(text) as LabResult;
+    const script = `cd '${process.cwd()}' && ${process.execPath} '${INSIDE}' '${JSON.stringify({ ...request, partial: "/lab-out/partial.json" })}' > /lab-out/result.json`;
+    const outDir = resolve(".lab/out");
+    try {
+      const { console } = await runInVm(resolve(".lab"), script, VM_TIMEOUT_MS);
+      const resultFile = `${outDir}/result.json`;
+      const text = existsSync(resultFile) ? readFileSync(resultFile, "utf8") : "";
+      if (!text.trim()) throw new ExitError(`the lab failed inside the VM:\n${console.slice(-3000)}`);
+      result = JSON.parse(text) as LabResult;
+    } catch (error) {
+      // A VM lost mid-run (a kernel crash, the time limit) still reports what it had measured before.
+      const partialFile = `${outDir}/partial.json`;
+      if (!(error instanceof ExitError) || !existsSync(partialFile)) throw error;
+      result = JSON.parse(readFileSync(partialFile, "utf8")) as LabResult;
+      stopped = `${error.message.split("\n")[0]!.replace(/; its output:$/, "")}${kernelTrouble(resolve(".lab/serial.log"))}`;
+    }
   }
-  const report: LabReport = { ran, emulated, ...result };
+  const report: LabReport = { ran, emulated, ...result, ...(stopped ? { stopped } : {}) };
   if (args.plot !== undefined) {
     // Whole or not at all: written beside, then renamed into place.
     writeFileSync(`${args.plot}.partial`, plotSvg(report.failover));
@@ -104,5 +121,5 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
   }
   if (args.json) print(JSON.stringify(report, null, 2));
   else for (const line of labTable(report)) print(line);
-  return 0;
+  return stopped ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 // Runs where the kernel has bonding, gretap, teql and netem (the lab VM, or this
 // machine): builds each bundle's hosts and runs the scenarios; prints JSON.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bundle, Inventory, Strategy, Transport } from "../inventory/types.js";
@@ -28,6 +28,8 @@ export interface LabRequest {
   inventory: string;
   bundles: string[];
   scenarios: Scenario[];
+  /** A file the result so far is written to after each step: a VM that dies mid-run still reports what came before. */
+  partial?: string;
 }
 
 export interface FailoverRun {
@@ -143,16 +145,29 @@ function throughputCasts(bundle: Bundle): { strategy: Strategy; transport: Trans
   const strategies = bundle.strategy === "failover" ? [bundle.strategy] : [bundle.strategy, ...WIREGUARD_COMPARED.filter((s) => s !== bundle.strategy)];
   // teql "over gre" is teql on the uplinks themselves, which must share a subnet: not these paths (prod.yaml's a-b measures it).
   const transports = (s: Strategy): Transport[] => (s === "teql" ? ["wireguard"] : ["wireguard", "gre"]);
-  return strategies.flatMap((strategy) => transports(strategy).map((transport) => ({ strategy, transport })));
+  const casts = strategies.flatMap((strategy) => transports(strategy).map((transport) => ({ strategy, transport })));
+  // teql over WireGuard last: on Debian's 6.1 kernel it crashed the VM in wg_packet_encrypt_worker in two
+  // of three runs (docs/lab.md), which took every cast after it down too.
+  const crashes = (c: { strategy: Strategy; transport: Transport }) => c.strategy === "teql" && c.transport === "wireguard";
+  return [...casts.filter((c) => !crashes(c)), ...casts.filter(crashes)];
 }
 
-async function throughputRun(file: string, inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>): Promise<ThroughputRun> {
+/** `keep(run)`: the run so far, before each cast with it and those after marked lost (written down in case the VM dies in it). */
+async function throughputRun(file: string, inventory: Inventory, bundle: Bundle, keys: ReadonlyMap<string, LabKey>, keep: (run: ThroughputRun) => void): Promise<ThroughputRun> {
   const text = readFileSync(file, "utf8");
   const run: ThroughputRun = { bundle: bundle.name, pathRate: PATH_RATE, paths: bundle.paths.length, strategies: [] };
   // Named only where transports are compared.
   const compared = (transport: Transport) => (bundle.transport === "wireguard" ? { transport } : {});
-  for (const { strategy, transport } of throughputCasts(bundle)) {
+  const casts = throughputCasts(bundle);
+  for (const [i, { strategy, transport }] of casts.entries()) {
     const declared = strategy === bundle.strategy && transport === bundle.transport;
+    const lost = casts.slice(i).map((c, j) => ({
+      strategy: c.strategy,
+      ...compared(c.transport),
+      declared: c.strategy === bundle.strategy && c.transport === bundle.transport,
+      error: j === 0 ? "lost: the lab stopped while this was measured" : "lost: not measured, the lab stopped before",
+    }));
+    keep({ ...run, strategies: [...run.strategies, ...lost] });
     progress(`${bundle.name}: throughput as ${strategy} over ${transport}`);
     try {
       const variant = declared ? inventory : givePublicKeys(strategyVariant(file, text, bundle.name, strategy, transport), keys);
@@ -180,19 +195,31 @@ export async function runLab(request: LabRequest): Promise<LabResult> {
   givePublicKeys(inventory, keys);
   const result: LabResult = { failover: [], throughput: [], slowdown: vmSlowdown() };
   progress(`VM slowdown x${result.slowdown}`);
+  const partial = request.partial;
+  // Whole or not at all: written beside, then renamed (the VM may die mid-write).
+  const keep = (extra: Partial<LabResult> = {}) => {
+    if (partial === undefined) return;
+    writeFileSync(`${partial}.tmp`, JSON.stringify({ ...result, ...extra }));
+    renameSync(`${partial}.tmp`, partial);
+  };
   for (const name of request.bundles) {
     const bundle = inventory.bundles.find((b) => b.name === name)!;
     if (request.scenarios.includes("failover") && bundle.strategy === "failover") result.failover.push(...(await failoverRuns(inventory, bundle, keys)));
     if (request.scenarios.includes("failover") && bundle.strategy === "redundant") result.failover.push(await redundantRun(inventory, bundle, keys));
+    keep();
     if (request.scenarios.includes("nat") && bundle.strategy === "failover" && bundle.transport === "wireguard") {
       progress(`${bundle.name}: address changes`);
       const gw = bundle.ends[failoverEndIndex(bundle)]!.host;
       const changes = await withTopology(inventory, bundle, filesOf(inventory, bundle), topologyFor(bundle, keys), (t) => addressChangeScenario(t, bundle, gw));
       (result.addressChanges ??= []).push(changes);
+      keep();
     }
     // A wireguard failover bundle's throughput is one path's: its transports are compared on an aggregating bundle.
     const oneAtATime = bundle.strategy === "failover" && bundle.transport === "wireguard";
-    if (request.scenarios.includes("throughput") && !oneAtATime) result.throughput.push(await throughputRun(request.inventory, inventory, bundle, keys));
+    if (request.scenarios.includes("throughput") && !oneAtATime) {
+      result.throughput.push(await throughputRun(request.inventory, inventory, bundle, keys, (run) => keep({ throughput: [...result.throughput, run] })));
+      keep();
+    }
   }
   return result;
 }

@@ -5,7 +5,8 @@ import type { AddressChangeRun } from "./address-change.js";
 import type { FailoverRun, LabResult, StrategyRun, ThroughputRun } from "./inside.js";
 import { PATH_RATE } from "./throughput.js";
 
-export type LabReport = LabResult & { ran: string; emulated: boolean };
+/** `stopped`: the lab VM died before the end (why); the figures are those it had written down before. */
+export type LabReport = LabResult & { ran: string; emulated: boolean; stopped?: string };
 
 const STALL_GOAL_MS = 250;
 const AGGREGATE_GOAL = 1.8;
@@ -191,7 +192,9 @@ function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
 
 export function labTable(r: LabReport): string[] {
   return [
-    `lab on ${r.ran}`,
+    // The slowdown beside every figure: timings and rates are read in its light.
+    `lab on ${r.ran}${r.emulated ? `; VM slowdown x${r.slowdown} (against a quiet VM, measured at its boot)` : ""}`,
+    ...(r.stopped ? [`the lab VM stopped before the end (${r.stopped}): what follows was measured before; a cast marked lost was not`] : []),
     "",
     ...r.failover.flatMap(failoverTable),
     ...comparisonTable(r.failover),

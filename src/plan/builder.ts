@@ -5,7 +5,7 @@
 // contributes a typed fragment, and `finish` merges the fragments
 // into their owners in one place, in the order they were planned, then sorts.
 import { InternalError } from "../errors.js";
-import type { EqualizerPlan, FirewallPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, ShaperPlan } from "./model.js";
+import type { EqualizerPlan, FirewallPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, SegmenterPlan, ShaperPlan } from "./model.js";
 
 /** What a planner may add to a network another planner owns. */
 export interface NetworkFragment {
@@ -29,6 +29,7 @@ export class HostBuilder {
   private readonly sysctls = new Map<string, { value: string; why: string }>();
   private readonly shapers: ShaperPlan[] = [];
   private readonly equalizers: EqualizerPlan[] = [];
+  private readonly segmenters: SegmenterPlan[] = [];
   private nat?: NatPlan;
   private readonly gre = new Map<string, { family: "ip" | "ip6"; local: string; remote: string }>();
   private readonly udp = new Map<number, string>();
@@ -60,6 +61,10 @@ export class HostBuilder {
 
   addShaper(shaper: ShaperPlan): void {
     this.shapers.push(shaper);
+  }
+
+  addSegmenter(segmenter: SegmenterPlan): void {
+    this.segmenters.push(segmenter);
   }
 
   addEqualizer(equalizer: EqualizerPlan): void {
@@ -133,6 +138,7 @@ export class HostBuilder {
       networks: byName(this.networks).map(([, v]) => ({ ...v, tunnels: [...v.tunnels].sort() })),
       shapers: [...this.shapers].sort(byDevice),
       equalizers: [...this.equalizers].sort(byDevice),
+      segmenters: [...this.segmenters].sort(byDevice),
       modules: [...this.modules].sort(),
       moduleOptions: byName(this.moduleOptions).map(([module, v]) => ({ module, ...v })),
       sysctls: byName(this.sysctls).map(([key, v]) => ({ key, ...v })),

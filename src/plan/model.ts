@@ -10,6 +10,8 @@ export interface HostPlan {
   networks: NetworkPlan[];
   shapers: ShaperPlan[];
   equalizers: EqualizerPlan[];
+  /** balance-rr bonds and their members: one TCP segment per packet (tunnel-bundles.ts), set by a unit when they appear. */
+  segmenters: SegmenterPlan[];
   firewall?: FirewallPlan;
   metrics?: MetricsPlan;
   modules: string[];
@@ -125,6 +127,15 @@ export interface Command {
 export interface EqualizerPlan {
   device: string;
   members: string[];
+  start: Command[];
+}
+
+/** A bond that must be handed one segment per packet (tunnel-bundles.ts): `start` sets it on the bond and its members. */
+export interface SegmenterPlan {
+  device: string;
+  members: string[];
+  description: string;
+  notes: string[];
   start: Command[];
 }
 

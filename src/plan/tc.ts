@@ -59,6 +59,18 @@ export function shapeCommands(dev: string, egress: string | undefined, ingress: 
   return { description: `netgen: shape ${dev} (${limits.join(", ")})`, start, stop };
 }
 
+/**
+ * One segment per packet on `bond` (gso_max_segs 1): the stack segments a GSO
+ * packet before the bond picks a slave for it. Set on the members too: kernels
+ * before 6.0 recompute the bond's limit from its members' whenever one is
+ * enslaved (6.0 and later only lower it to the members' tso_max_segs). A kernel
+ * that cannot change it on a live device refuses (may fail; measured on 6.1
+ * only): the bond then keeps sending bursts.
+ */
+export function oneSegmentPerPacket(bond: string, members: string[]): Command[] {
+  return [...members, bond].map((d) => tryRun(IP, "link", "set", "dev", d, "gso_max_segs", "1"));
+}
+
 /** Members that are missing are skipped (may fail): the device comes up with the ones there are. */
 export function equalizerStart(device: string, members: string[]): Command[] {
   return [...members.map((m) => tryRun(TC, "qdisc", "replace", "dev", m, "root", device)), run(IP, "link", "set", "dev", device, "up")];

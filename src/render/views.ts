@@ -2,7 +2,7 @@
 // each the value the model gave (null: the model has no such directive).
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
-import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, ShaperPlan } from "../plan/model.js";
+import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, SegmenterPlan, ShaperPlan } from "../plan/model.js";
 import { execLine } from "./exec-line.js";
 import { deviceUnit } from "./systemd-escape.js";
 
@@ -97,6 +97,16 @@ export function equalizerView(e: EqualizerPlan, head: string) {
     start: e.start.map(execLine),
     wantedBy: e.members.map(deviceUnit).join(" "),
   };
+}
+
+export function segmenterUnitName(device: string): string {
+  return `netgen-segment-${device}.service`;
+}
+
+/** The shape unit's template: a oneshot bound to the bond and its members, run once they are all there. */
+export function segmenterView(g: SegmenterPlan, head: string) {
+  const devices = [g.device, ...g.members].map(deviceUnit).join(" ");
+  return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: [], wantedBy: devices };
 }
 
 export function shapeUnitName(device: string): string {
