@@ -80,7 +80,9 @@ export async function pushHost(host: Host, release: Release, options: PushOption
       return { ...result, outcome: "changed", diff: await hostDiff(conn, release, state), forecast: forecastOf(plan, options.bundles ?? new Map()) };
     }
     options.progress(host.name, `uploading ${changed.length} file${changed.length === 1 ? "" : "s"}`);
-    await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined);
+    // The activation reloads systemd when units change or go (the agent's `touches etc/systemd/system/`).
+    const reloads = [...changed, ...removed].some((p) => p.startsWith("etc/systemd/system/"));
+    await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined, reloads);
     return await activate(host, conn, release.id, result, options, options.lonely?.(state) ?? []);
   } catch (error) {
     const message = (error as Error).message;
@@ -92,7 +94,7 @@ export async function pushHost(host: Host, release: Release, options: PushOption
 }
 
 /** Stage the release on the host: the current files, the changed ones from us, verified by sha256. */
-async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined): Promise<void> {
+async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined, activationReloads: boolean): Promise<void> {
   const dir = `${STATE_DIR}/releases/${release.id}`;
   const fresh = changed.filter((p) => !owned.has(p));
   const script = [
@@ -101,7 +103,7 @@ async function upload(conn: Connection, release: Release, changed: string[], own
     forced === undefined
       ? `for p in ${fresh.map(quote).join(" ")}; do if [ -e "/$p" ] || [ -L "/$p" ]; then echo "unowned /$p"; fi; done | grep . && exit 4`
       : backupScript(release.id, [...fresh, ...forced]),
-    installScript(),
+    installScript({ reload: !activationReloads }),
     `if [ -f ${dir}/manifest ]; then exit 0; fi`,
     `rm -rf ${dir}.partial`,
     `mkdir -p ${dir}.partial/files`,
