@@ -32,7 +32,7 @@ const R2: Tree = {
 const TREES: Record<string, Tree> = { r1: R1, r2: R2 };
 
 /** Every step a switch passes, and the steps around it in each verb. */
-const SWITCH = ["journal", "remove", "stage", "write", "files-done", "current", "links", "journal-cleared"];
+const SWITCH = ["journal", "remove", "write", "files-done", "current", "links", "journal-cleared"];
 const ACTIVATE = ["locked", "activate-start", ...SWITCH, "reloaded", "sysctl-saved"];
 const EXPIRE = [...ACTIVATE, "expire-activated"];
 const BOOT = ["locked", ...SWITCH, "boot-switched"];
