@@ -2,7 +2,7 @@
 // verified and switched exactly, also for paths holding systemd's escapes.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,6 +113,18 @@ test("a planted *.netgen-tmp symlink beside a file: nothing is written through i
   h.ok("activate", "r1");
   assert.is(readFileSync(join(work, "target"), "utf8"), "untouched\n");
   assert.is(lstatSync(join(work, "target")).mode & 0o777, 0o644);
+  assert.equal(h.tree(), { [NET]: "[Match]\n", [NFT]: "table inet x {}\n" });
+});
+
+test("a link to a folder planted at a file's own path: the link is replaced, nothing is written into the folder", () => {
+  const h = new ScratchHost(join(work, "scratch"));
+  h.release("r1", { [NET]: "[Match]\n", [NFT]: "table inet x {}\n" });
+  mkdirSync(join(h.root, "etc/netgen"), { recursive: true });
+  mkdirSync(join(work, "outside"));
+  symlinkSync(join(work, "outside"), join(h.root, NFT));
+  h.ok("activate", "r1");
+  assert.equal(readdirSync(join(work, "outside")), [], "nothing written into the link's folder");
+  assert.ok(lstatSync(join(h.root, NFT)).isFile(), "the release's file is at its path");
   assert.equal(h.tree(), { [NET]: "[Match]\n", [NFT]: "table inet x {}\n" });
 });
 

@@ -80,7 +80,9 @@ export async function pushHost(host: Host, release: Release, options: PushOption
       return { ...result, outcome: "changed", diff: await hostDiff(conn, release, state), forecast: forecastOf(plan, options.bundles ?? new Map()) };
     }
     options.progress(host.name, `uploading ${changed.length} file${changed.length === 1 ? "" : "s"}`);
-    await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined);
+    // The activation reloads systemd when units change or go (the agent's `touches etc/systemd/system/`).
+    const reloads = [...changed, ...removed].some((p) => p.startsWith("etc/systemd/system/"));
+    await upload(conn, release, changed, new Set(state.files.keys()), options.force ? edited : undefined, reloads);
     return await activate(host, conn, release.id, result, options, options.lonely?.(state) ?? []);
   } catch (error) {
     const message = (error as Error).message;
@@ -92,7 +94,7 @@ export async function pushHost(host: Host, release: Release, options: PushOption
 }
 
 /** Stage the release on the host: the current files, the changed ones from us, verified by sha256. */
-async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined): Promise<void> {
+async function upload(conn: Connection, release: Release, changed: string[], owned: Set<string>, forced: string[] | undefined, activationReloads: boolean): Promise<void> {
   const dir = `${STATE_DIR}/releases/${release.id}`;
   const fresh = changed.filter((p) => !owned.has(p));
   const script = [
@@ -101,7 +103,7 @@ async function upload(conn: Connection, release: Release, changed: string[], own
     forced === undefined
       ? `for p in ${fresh.map(quote).join(" ")}; do if [ -e "/$p" ] || [ -L "/$p" ]; then echo "unowned /$p"; fi; done | grep . && exit 4`
       : backupScript(release.id, [...fresh, ...forced]),
-    installScript(),
+    installScript({ reload: !activationReloads }),
     `if [ -f ${dir}/manifest ]; then exit 0; fi`,
     `rm -rf ${dir}.partial`,
     `mkdir -p ${dir}.partial/files`,
@@ -136,7 +138,9 @@ function backupScript(id: string, paths: string[]): string {
 
 /**
  * Arm the rollback, start the activation as a systemd unit of its own (so a
- * dropped SSH session cannot interrupt it), and confirm over a new connection.
+ * dropped SSH session cannot interrupt it), wait for it and for health over the
+ * same connection, and confirm over a new one. `conn` is closed here (the
+ * caller's close after that does nothing).
  * The first arm bounds activation and confirmation together; when the
  * activation ends the host re-arms for the full window, and so does the
  * deadline here: a slow activation does not eat the confirmation's time.
@@ -147,19 +151,21 @@ export async function activate(host: Host, conn: Connection, id: string, result:
   const windowMs = options.confirmTimeout * 1000 - 2000;
   let deadline = Date.now() + windowMs;
   await armAndActivate(conn, id, options.confirmTimeout, tag);
-  conn.close();
-  options.progress(host.name, "confirming over a new connection");
-  let fresh: Connection | undefined;
+  // The waits for the activation and for health go over the connection that started it (one
+  // handshake less per host): the activation runs in a unit of its own, which a dropped session
+  // cannot interrupt. A connection the new configuration cuts fails its command, and the loop
+  // goes on over new connections. Only the confirmation needs a connection opened afterwards.
+  let session: Connection | undefined = conn;
   let activated = false;
   try {
     while (Date.now() < deadline) {
       try {
         // A slow handshake (a loaded host) gets all the time the window has left.
-        fresh ??= await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
+        session ??= await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
         if (!activated) {
           // The host waits for the activation's end itself: one round trip, not one per poll.
           const sent = Date.now();
-          const done = await waitActivation(fresh, secondsLeft(deadline), untilDeadline(deadline));
+          const done = await waitActivation(session, secondsLeft(deadline), untilDeadline(deadline));
           if (done === undefined) {
             await sleep(RETRY_MS);
             continue;
@@ -171,28 +177,29 @@ export async function activate(host: Host, conn: Connection, id: string, result:
           activated = true;
           result.actions = [...result.actions, ...done.actions];
           result.rebootNeeded = done.rebootNeeded;
-          if (!done.ok) return await undo(fresh, id, result, `activation failed: ${done.actions.join("; ")}`);
+          if (!done.ok) return await undo(session, id, result, `activation failed: ${done.actions.join("; ")}`);
         }
-        const health = await waitHostHealthy(fresh, id, lonely, secondsLeft(deadline), untilDeadline(deadline));
+        const health = await waitHostHealthy(session, id, lonely, secondsLeft(deadline), untilDeadline(deadline));
         if (!health.healthy) {
-          return await undo(fresh, id, result, `unhealthy after activation: ${health.said.join("; ") || "health check did not pass"}`);
+          return await undo(session, id, result, `unhealthy after activation: ${health.said.join("; ") || "health check did not pass"}`);
         }
         // The configuration is applied: only a connection opened now proves the host is reachable with it.
-        fresh.close();
-        fresh = await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
-        const refused = await confirm(fresh, id, untilDeadline(deadline));
+        options.progress(host.name, "confirming over a new connection");
+        session.close();
+        session = await connect(host, { acceptNew: false, timeoutMs: untilDeadline(deadline) });
+        const refused = await confirm(session, id, untilDeadline(deadline));
         if (refused !== undefined) return { ...result, outcome: "failed", error: `could not confirm: ${refused} (the host falls back to ${result.previous} by itself when its timer fires)` };
         return { ...result, outcome: "changed" };
       } catch (error) {
         if (error instanceof HostKeyRefused) throw error;
-        fresh?.close();
-        fresh = undefined;
+        session?.close();
+        session = undefined;
         await sleep(RETRY_MS);
       }
     }
     return { ...result, outcome: "unreachable", error: `no confirmation within ${options.confirmTimeout}s over a new connection: the host restores its previous release by itself` };
   } finally {
-    fresh?.close();
+    session?.close();
   }
 }
 
