@@ -64,6 +64,7 @@ const TC_LINE = [
   /^(-)?\/usr\/sbin\/nft (-f \/etc\/netgen\/firewall\.nft|delete table inet netgen)$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} root teql[0-9]{1,3}$/,
   /^\/sbin\/ip link set dev teql[0-9]{1,3} up$/,
+  /^-\/sbin\/ip link set dev [A-Za-z0-9_.-]{1,15} gso_max_segs 1$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} parent 1:1 handle 10: fq_codel$/,
   /^\/etc\/netgen\/metrics\.sh$/,
 ];
