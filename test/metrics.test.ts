@@ -70,6 +70,7 @@ test("devicea's metrics loop, scraped through node_exporter: RTT, loss, qdisc dr
   let lab: Lab | undefined;
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "netgen-metrics-"));
+  const scratch = mkdtempSync(join(tmpdir(), "netgen-metrics-tmp-"));
   try {
     lab = buildLab("inventories/ecmp.yaml");
     startAll(lab);
@@ -88,7 +89,8 @@ test("devicea's metrics loop, scraped through node_exporter: RTT, loss, qdisc dr
     const script = /^ExecStart=(\S+)$/m.exec(unit)![1]!;
     assert.is(script, "/etc/netgen/metrics.sh");
     const bind = `mount --bind '${dir}' ${TEXTFILE_DIR} && exec /bin/sh '${join(a.root, script)}'`;
-    children.push(spawn("ip", ["netns", "exec", a.ns, "unshare", "-m", "--propagation", "private", "sh", "-c", bind], { stdio: "ignore", detached: true }));
+    // Its work folder (mktemp -d) under one of this test's: a SIGKILL skips the script's own cleanup.
+    children.push(spawn("ip", ["netns", "exec", a.ns, "unshare", "-m", "--propagation", "private", "sh", "-c", bind], { stdio: "ignore", detached: true, env: { ...process.env, TMPDIR: scratch } }));
     const port = await freePort();
     children.push(spawn(EXPORTER, ["--collector.disable-defaults", "--collector.textfile", `--collector.textfile.directory=${dir}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore", detached: true }));
     const url = `http://127.0.0.1:${port}/metrics`;
@@ -143,6 +145,7 @@ test("devicea's metrics loop, scraped through node_exporter: RTT, loss, qdisc dr
     }
     await lab?.teardown();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 });
 

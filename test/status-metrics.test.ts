@@ -91,7 +91,9 @@ if (EXPORTER_DIR_READY) {
         }
       }
       const bind = `mount --bind '${textfiles}' ${TEXTFILE_DIR} && exec /bin/sh '${join(a.root, "etc/netgen/metrics.sh")}'`;
-      loop = spawn("ip", ["netns", "exec", a.ns, "unshare", "-m", "--propagation", "private", "sh", "-c", bind], { stdio: "ignore", detached: true });
+      // Its work folder (mktemp -d) under this test's: a SIGKILL skips the script's own cleanup.
+      mkdirSync(join(work, "tmp"));
+      loop = spawn("ip", ["netns", "exec", a.ns, "unshare", "-m", "--propagation", "private", "sh", "-c", bind], { stdio: "ignore", detached: true, env: { ...process.env, TMPDIR: join(work, "tmp") } });
 
       // sshd sees the loop's folder where the agent looks for the file.
       const keys = makeKeys(work);
