@@ -158,13 +158,14 @@ async function throughputRun(file: string, inventory: Inventory, bundle: Bundle,
   const run: ThroughputRun = { bundle: bundle.name, pathRate: PATH_RATE, paths: bundle.paths.length, strategies: [] };
   // Named only where transports are compared.
   const compared = (transport: Transport) => (bundle.transport === "wireguard" ? { transport } : {});
+  const isDeclared = (c: { strategy: Strategy; transport: Transport }) => c.strategy === bundle.strategy && c.transport === bundle.transport;
   const casts = throughputCasts(bundle);
   for (const [i, { strategy, transport }] of casts.entries()) {
-    const declared = strategy === bundle.strategy && transport === bundle.transport;
+    const declared = isDeclared({ strategy, transport });
     const lost = casts.slice(i).map((c, j) => ({
       strategy: c.strategy,
       ...compared(c.transport),
-      declared: c.strategy === bundle.strategy && c.transport === bundle.transport,
+      declared: isDeclared(c),
       error: j === 0 ? "lost: the lab stopped while this was measured" : "lost: not measured, the lab stopped before",
     }));
     keep({ ...run, strategies: [...run.strategies, ...lost] });
