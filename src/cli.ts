@@ -16,6 +16,7 @@ import { status } from "./commands/status.js";
 import { schema } from "./commands/schema.js";
 import { validate } from "./commands/validate.js";
 import { ExitError, InventoryError, type LocatedProblem } from "./errors.js";
+import { PACKAGE_JSON } from "./project-files.js";
 import { HostKeyRefused, Unreachable } from "./push/connection.js";
 import { paintFor } from "./terminal/colour.js";
 import { limitCompletions } from "./terminal/completion.js";
@@ -39,9 +40,9 @@ const ACCEPT_NEW = { type: "boolean", default: false, describe: "learn unknown h
 const SSH_CONFIG = { type: "string", describe: "read this ssh config instead of ~/.ssh/config (also NETGEN_SSH_CONFIG)" } as const;
 const CONFIRM_TIMEOUT = { type: "number", default: 60, describe: "seconds a host waits for confirmation before it rolls back" } as const;
 
-/** package.json two folders above dist/src/cli.js: in a checkout and in an installed tarball alike. */
+/** netgen's version, from its package.json (in a checkout and in an installed tarball alike). */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { version: string }).version;
 }
 
 /**

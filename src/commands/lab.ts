@@ -4,7 +4,6 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ExitError } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
 import { type LabRequest, type LabResult, runLab, type Scenario } from "../lab/inside.js";
@@ -12,8 +11,8 @@ import { plotSvg } from "../lab/plot.js";
 import { type LabReport, labTable } from "../lab/report.js";
 import { distributionKernel, runInVm } from "../lab/vm.js";
 import { validateFile } from "../pipeline/pipeline.js";
+import { LAB_INSIDE } from "../project-files.js";
 
-const INSIDE = fileURLToPath(new URL("../lab/inside.js", import.meta.url));
 const NEEDED = ["bonding", "ip_gre", "sch_teql", "sch_netem"];
 /** Every scenario on prod.yaml takes about 10 minutes in the emulated VM. */
 const VM_TIMEOUT_MS = 45 * 60 * 1000;
@@ -97,7 +96,7 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
     ran = `a VM (qemu, software emulation) with Debian's kernel ${kernel.release}: this machine's kernel lacks ${NEEDED.filter((m) => !localKernelHas([m])).join(", ")}`;
     if (!args.json) print(`lab: booting ${ran}`);
     mkdirSync(".lab", { recursive: true });
-    const script = `cd '${process.cwd()}' && ${process.execPath} '${INSIDE}' '${JSON.stringify({ ...request, partial: "/lab-out/partial.json" })}' > /lab-out/result.json`;
+    const script = `cd '${process.cwd()}' && ${process.execPath} '${LAB_INSIDE}' '${JSON.stringify({ ...request, partial: "/lab-out/partial.json" })}' > /lab-out/result.json`;
     const outDir = resolve(".lab/out");
     try {
       const { console } = await runInVm(resolve(".lab"), script, VM_TIMEOUT_MS);

@@ -4,13 +4,13 @@
 // status and rollback use.
 import { readFileSync } from "node:fs";
 import { HostFailed } from "../errors.js";
+import { AGENT_DIR } from "../project-files.js";
 import { KEY_PATTERN } from "../wireguard/keys.js";
 import type { Connection } from "./connection.js";
 import { type AgentRecord, parseAnswer, type RecordOf, recordOf, recordsOf } from "./protocol.js";
 
 export { printable } from "./protocol.js";
 
-const AGENT_DIR = new URL("../../../agent/", import.meta.url);
 export const STATE_DIR = "/var/lib/netgen";
 export const AGENT = `${STATE_DIR}/agent/netgen-host`;
 

@@ -3,10 +3,10 @@
 // not an empty line), knownHelpersOnly (only if and each).
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
+import { TEMPLATES_DIR } from "../project-files.js";
 
 export type TemplateName = "netdev" | "network" | "shape.service" | "equalizer.service" | "firewall.service" | "firewall.nft" | "modules-load.conf" | "modprobe.conf" | "sysctl.conf" | "metrics.sh" | "metrics.service";
 
-const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
 const handlebars = Handlebars.create();
 /**
  * The templates use {{#if}} and {{#each}} only. Handlebars wraps every
