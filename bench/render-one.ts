@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { renderInventory } from "../src/pipeline/pipeline.js";
 import { editSomeHosts, syntheticInventory } from "./synthetic.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../src/netgen.js", import.meta.url)); // the bundle users run
 const hosts = Number(process.argv[2]);
 const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 

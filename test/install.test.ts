@@ -51,14 +51,14 @@ function useFromElsewhere(prefix: string): void {
 }
 
 test("npm pack, then npm install -g --prefix DIR ./netgen-VERSION.tgz: netgen runs from another folder", () => {
-  assert.ok(existsSync(join(REPO, "dist/src/cli.js")), "built first (npm test builds)");
+  assert.ok(existsSync(join(REPO, "dist/src/netgen.js")), "built first (npm test builds)");
   // The build just ran; --ignore-scripts skips prepare's second one.
   const packed = run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], REPO);
   assert.is(packed.code, 0, packed.stderr);
   const tarball = readdirSync(work).find((f) => /^netgen-\d+\.\d+\.\d+\.tgz$/.test(f));
   assert.ok(tarball, `a tarball in ${readdirSync(work).join(", ")}`);
   const listing = run("tar", ["-tzf", join(work, tarball!)], work).stdout.split("\n");
-  const needed = ["dist/src/cli.js", "dist/src/render/templates.js", "templates/network.hbs", "agent/netgen-host", "agent/netgen-guard.service"];
+  const needed = ["dist/src/netgen.js", "dist/src/render/templates.js", "templates/network.hbs", "agent/netgen-host", "agent/netgen-guard.service"];
   for (const file of needed.map((f) => `package/${f}`)) {
     assert.ok(listing.includes(file), `${file} in the tarball`);
   }
