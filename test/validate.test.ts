@@ -1,10 +1,13 @@
 // Bad inventories, one edit each from a valid base: every case asserts the
 // message and the line it is reported at.
 import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InventoryError, type LocatedProblem } from "../src/errors.js";
+import { inventorySchema } from "../src/inventory/schema.js";
 import { validateText } from "../src/pipeline/pipeline.js";
+import { AJV_OPTIONS } from "../src/validate/schema-check.js";
 import { BASE, LAB, WIREGUARD } from "./support/bases.js";
 
 interface Case {
@@ -181,6 +184,13 @@ const problemsOf = (c: Case): LocatedProblem[] => {
   }
   return [];
 };
+
+test("the inventory schema is valid against its meta-schema (netgen skips this check at start-up)", () => {
+  const ajv = new Ajv({ ...AJV_OPTIONS });
+  assert.ok(ajv.validateSchema(inventorySchema), ajv.errorsText(ajv.errors));
+  // The check can fail: a keyword with a value of the wrong type.
+  assert.not.ok(ajv.validateSchema({ ...inventorySchema, required: "netgen" }));
+});
 
 test("the bases are valid", () => {
   validateText("base.yaml", BASE);
