@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { bundleIsCurrent } from "./support/cli.js";
 
 const REPO = process.cwd();
 let work = "";
@@ -51,7 +52,7 @@ function useFromElsewhere(prefix: string): void {
 }
 
 test("npm pack, then npm install -g --prefix DIR ./netgen-VERSION.tgz: netgen runs from another folder", () => {
-  assert.ok(existsSync(join(REPO, "dist/src/netgen.js")), "built first (npm test builds)");
+  bundleIsCurrent(); // what is packed below is the bundle as built
   // The build just ran; --ignore-scripts skips prepare's second one.
   const packed = run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], REPO);
   assert.is(packed.code, 0, packed.stderr);
