@@ -87,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   await yargs(completionShell(argv))
     .scriptName("netgen")
+    // yargs' own words in English, like netgen's (in the bundle its translations are not there to find).
+    .locale("en")
     // One ssh config for the whole run: ssh-options.ts reads it through the environment, as it reads NETGEN_SSH_CONFIG.
     .middleware((a) => {
       if (typeof a.sshConfig === "string") process.env.NETGEN_SSH_CONFIG = a.sshConfig;
