@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { InventoryError, type LocatedProblem } from "../src/errors.js";
 import { inventorySchema } from "../src/inventory/schema.js";
 import { validateText } from "../src/pipeline/pipeline.js";
-import { AJV_OPTIONS } from "../src/validate/schema-check.js";
+import { AJV_OPTIONS, VALIDATOR_FILE, validatorSource } from "../src/validate/schema-code.js";
 import { BASE, LAB, WIREGUARD } from "./support/bases.js";
 
 interface Case {
@@ -185,7 +185,11 @@ const problemsOf = (c: Case): LocatedProblem[] => {
   return [];
 };
 
-test("the inventory schema is valid against its meta-schema (netgen skips this check at start-up)", () => {
+test("the validator compiled at build time is the schema as it is now (npm run build writes it; tsc alone does not)", () => {
+  assert.is(readFileSync(VALIDATOR_FILE, "utf8"), validatorSource(), `${VALIDATOR_FILE} is stale: run npm run build`);
+});
+
+test("the inventory schema is valid against its meta-schema (netgen does not check at start-up)", () => {
   const ajv = new Ajv({ ...AJV_OPTIONS });
   assert.ok(ajv.validateSchema(inventorySchema), ajv.errorsText(ajv.errors));
   // The check can fail: a keyword with a value of the wrong type.

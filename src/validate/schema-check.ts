@@ -1,16 +1,10 @@
 // ajv against the inventory schema, each error turned into a Problem that
 // names the place in the document and says what would be accepted.
-import { Ajv, type ErrorObject } from "ajv";
-import { inventorySchema } from "../inventory/schema.js";
+import type { ErrorObject } from "ajv";
 import type { DocPath, Problem } from "../errors.js";
+// Compiled at build time (schema-code.ts), not at each start.
+import check from "./inventory-validator.js";
 import { closest } from "./suggest.js";
-
-// Union types: a bundle end's address is a string or a list (dual stack).
-// The schema is checked against its meta-schema by validate.test, not at each
-// start: that check compiles the meta-schema, half of ajv's start-up time.
-export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictTuples: false, allowUnionTypes: true } as const;
-const ajv = new Ajv({ ...AJV_OPTIONS, validateSchema: false });
-const check = ajv.compile(inventorySchema);
 
 export function schemaProblems(data: unknown): Problem[] {
   if (check(data)) return [];
