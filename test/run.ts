@@ -8,8 +8,14 @@
 // the other in the second lane, at a lower priority (nice +5). An emulated VM
 // leaves most of the machine idle (a quarter to two thirds of two cores, measured
 // through a whole CI run), and its guest timers run late when it is starved, so
-// it keeps the upper hand. A file's output is printed whole when it ends.
-import { spawn } from "node:child_process";
+// it keeps the upper hand. On a kernel with bonding and WireGuard those files run
+// their test hosts here instead of in the VM: their lane gets management subnets
+// of its own (NETGEN_TEST_SUBNET, test/support/test-hosts.ts).
+//
+// A file's output is printed whole when it ends; interrupted (Ctrl-C, or CI's
+// time limit), the runner prints what the running files said so far, stops
+// them, and exits 1.
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +25,8 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const pattern = new RegExp(process.argv[2] ?? "\\.test\\.js$");
 /** How much lower the second lane runs than the VM lane. */
 const NATIVE_LANE_NICE = 5;
+/** The VM lane's test hosts, when they run here: this far above the other lane's subnets. */
+const VM_LANE_SUBNET_OFFSET = 40;
 
 interface FileResult {
   file: string;
@@ -26,7 +34,9 @@ interface FileResult {
   total: number;
   passed: number;
   skipped: number;
-  code: number | null;
+  /** 0, or how the file's process ended otherwise ("exit 1", "killed by SIGKILL", "could not start"). */
+  code: number;
+  how: string;
 }
 
 function testFiles(dir: string): string[] {
@@ -39,33 +49,60 @@ function testFiles(dir: string): string[] {
 /** A file whose tier needs the lab VM (test/support/tier.ts, `labVm`). */
 const bootsVm = (file: string) => /\blabVm\b/.test(readFileSync(file, "utf8"));
 
-function runFile(file: string, nice: number): Promise<FileResult> {
+interface Lane {
+  nice: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The files running now, with what they said so far: printed if the run is interrupted. */
+const running = new Map<string, { child: ChildProcess; output: string; start: bigint }>();
+const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+function runFile(file: string, lane: Lane): Promise<FileResult> {
+  const name = relative(here, file);
   const start = process.hrtime.bigint();
-  process.stdout.write(`started ${relative(here, file)}${nice === 0 ? "" : ` (nice +${nice})`}\n`);
+  process.stdout.write(`started ${name}${lane.nice === 0 ? "" : ` (nice +${lane.nice})`}\n`);
   // Run directly, not through uvu's CLI: it set FORCE_COLOR=1 for the whole run, and every
   // netgen a test starts coloured its output (tests read plain text; terminal.test sets colour itself).
-  const [command, args] = nice === 0 ? [process.execPath, [file]] : ["nice", ["-n", String(nice), process.execPath, file]];
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const [command, args] = lane.nice === 0 ? [process.execPath, [file]] : ["nice", ["-n", String(lane.nice), process.execPath, file]];
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: lane.env });
+  const entry = { child, output: "", start };
+  running.set(name, entry);
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (entry.output += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (entry.output += d));
   return new Promise((resolve) => {
-    child.on("close", (code) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
+      if (!running.delete(name)) return; // "error" and "close" can both come
+      const output = entry.output + (error ? `\n${error.message}\n` : "");
       const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
       // The file's own totals come last: a test may print a nested run's (push-bond prints the VM's).
       const last = (re: RegExp) => Number([...clean.matchAll(re)].pop()?.[1] ?? 0);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const name = relative(here, file);
-      process.stdout.write(`\n=== ${name} (${seconds.toFixed(1)} s${code !== 0 ? `, exit ${code}` : ""})\n${output}`);
-      resolve({ file: name, seconds, total: last(/Total:\s+(\d+)/g), passed: last(/Passed:\s+(\d+)/g), skipped: clean.split(SKIP_MARK).length - 1, code });
-    });
+      const seconds = secondsSince(start);
+      const status = error ? 127 : (code ?? 128);
+      const how = error ? "could not start" : signal ? `killed by ${signal}` : code !== 0 ? `exit ${code}` : "";
+      process.stdout.write(`\n=== ${name} (${seconds.toFixed(1)} s${how ? `, ${how}` : ""})\n${output}`);
+      resolve({ file: name, seconds, total: last(/Total:\s+(\d+)/g), passed: last(/Passed:\s+(\d+)/g), skipped: clean.split(SKIP_MARK).length - 1, code: status, how });
+    };
+    child.on("error", (error) => done(null, null, error));
+    child.on("close", (code, signal) => done(code, signal));
   });
 }
 
-async function lane(files: string[], nice: number): Promise<FileResult[]> {
+async function runLane(files: string[], lane: Lane): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  for (const file of files) results.push(await runFile(file, nice));
+  for (const file of files) results.push(await runFile(file, lane));
   return results;
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    for (const [name, { child, output, start }] of running) {
+      process.stdout.write(`\n=== ${name} (interrupted by ${signal} after ${secondsSince(start).toFixed(1)} s; what it said so far)\n${output}\n`);
+      child.kill(signal);
+    }
+    process.stdout.write(`\ntests: interrupted by ${signal}\n`);
+    process.exit(1);
+  });
 }
 
 const started = Date.now();
@@ -73,8 +110,10 @@ const files = testFiles(here);
 const vmFiles = files.filter(bootsVm);
 const native = files.filter((f) => !vmFiles.includes(f));
 process.stdout.write(`${files.length} test files: ${vmFiles.length} boot the lab VM (${vmFiles.map((f) => relative(here, f)).join(", ") || "none"}), run beside the other ${native.length}\n`);
-const results = (await Promise.all([lane(vmFiles, 0), lane(native, vmFiles.length > 0 ? NATIVE_LANE_NICE : 0)])).flat();
-
+const subnetBase = Number(process.env.NETGEN_TEST_SUBNET ?? 160);
+const vmLane: Lane = { nice: 0, env: { ...process.env, NETGEN_TEST_SUBNET: String(subnetBase + VM_LANE_SUBNET_OFFSET) } };
+const nativeLane: Lane = { nice: vmFiles.length > 0 ? NATIVE_LANE_NICE : 0, env: process.env };
+const results = (await Promise.all([runLane(vmFiles, vmLane), runLane(native, nativeLane)])).flat();
 const sum = (f: (r: FileResult) => number) => results.reduce((n, r) => n + f(r), 0);
 const broken = results.filter((r) => r.code !== 0 || r.total === 0 || r.passed < r.total);
 const failed = sum((r) => r.total - r.passed) + broken.filter((r) => r.passed === r.total).length;
@@ -82,8 +121,8 @@ const skipped = sum((r) => r.skipped);
 const passed = sum((r) => r.passed) - skipped;
 const slowest = [...results].sort((a, b) => b.seconds - a.seconds);
 const wall = (Date.now() - started) / 1000;
-process.stdout.write(`\ntime per test file, slowest first (${sum((r) => r.seconds).toFixed(0)} s in all, ${wall.toFixed(0)} s from start to end in two lanes):\n`);
-for (const r of slowest) process.stdout.write(`${r.seconds.toFixed(1).padStart(7)} s  ${r.file}  ${r.passed}/${r.total}${r.code !== 0 ? ` exit ${r.code}` : ""}\n`);
+process.stdout.write(`\ntime per test file, slowest first (${sum((r) => r.seconds).toFixed(0)} s in all, ${wall.toFixed(0)} s from the first to the last):\n`);
+for (const r of slowest) process.stdout.write(`${r.seconds.toFixed(1).padStart(7)} s  ${r.file}  ${r.passed}/${r.total}${r.how ? ` ${r.how}` : ""}\n`);
 if (broken.length > 0) process.stdout.write(`\nfailed files: ${broken.map((r) => r.file).join(", ")}\n`);
 process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 if (results.length === 0 || broken.length > 0) process.exit(1);
