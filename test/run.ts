@@ -8,15 +8,15 @@
 // the other in the second lane, at a lower priority (nice +5). An emulated VM
 // leaves most of the machine idle (a quarter to two thirds of two cores, measured
 // through a whole CI run), and its guest timers run late when it is starved, so
-// it keeps the upper hand. On a kernel with bonding and WireGuard those files run
-// their test hosts here instead of in the VM: their lane gets management subnets
-// of its own (NETGEN_TEST_SUBNET, test/support/test-hosts.ts).
+// it keeps the upper hand. On a kernel with bonding, push-bond and push-wireguard
+// start their test hosts on this machine instead of in the VM, with the same host
+// names and inotify limit as the other lane's: there every file runs in one lane.
 //
-// A file's output is printed whole when it ends; interrupted (Ctrl-C, or CI's
-// time limit), the runner prints what the running files said so far, stops
-// them, and exits 1.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+// A file's output is printed whole when it ends. Interrupted (Ctrl-C, or CI's
+// time limit), the runner stops the running files with SIGTERM (their cleanup
+// runs), prints what they said, starts no other, and exits 1.
+import { type ChildProcess, spawnSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SKIP_MARK } from "./support/tier.js";
@@ -25,8 +25,8 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const pattern = new RegExp(process.argv[2] ?? "\\.test\\.js$");
 /** How much lower the second lane runs than the VM lane. */
 const NATIVE_LANE_NICE = 5;
-/** The VM lane's test hosts, when they run here: this far above the other lane's subnets. */
-const VM_LANE_SUBNET_OFFSET = 40;
+/** How long the running files get to clean up after an interruption. */
+const CLEANUP_MS = 60000;
 
 interface FileResult {
   file: string;
@@ -51,7 +51,6 @@ const bootsVm = (file: string) => /\blabVm\b/.test(readFileSync(file, "utf8"));
 
 interface Lane {
   nice: number;
-  env: NodeJS.ProcessEnv;
 }
 
 /** The files running now, with what they said so far: printed if the run is interrupted. */
@@ -65,7 +64,7 @@ function runFile(file: string, lane: Lane): Promise<FileResult> {
   // Run directly, not through uvu's CLI: it set FORCE_COLOR=1 for the whole run, and every
   // netgen a test starts coloured its output (tests read plain text; terminal.test sets colour itself).
   const [command, args] = lane.nice === 0 ? [process.execPath, [file]] : ["nice", ["-n", String(lane.nice), process.execPath, file]];
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: lane.env });
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   const entry = { child, output: "", start };
   running.set(name, entry);
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (entry.output += d));
@@ -88,32 +87,45 @@ function runFile(file: string, lane: Lane): Promise<FileResult> {
   });
 }
 
+let interrupted: NodeJS.Signals | undefined;
+
 async function runLane(files: string[], lane: Lane): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  for (const file of files) results.push(await runFile(file, lane));
+  for (const file of files) if (!interrupted) results.push(await runFile(file, lane));
   return results;
+}
+
+/** Print what the files still running said, and go (a second signal, or cleanup that outlasts CLEANUP_MS). */
+function abandon(): void {
+  let text = "";
+  for (const [name, { output, start }] of running) text += `\n=== ${name} (still running ${secondsSince(start).toFixed(1)} s after ${interrupted}; what it said so far)\n${output}\n`;
+  process.stdout.write(`${text}\ntests: interrupted by ${interrupted}\n`, () => process.exit(1));
 }
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
-    for (const [name, { child, output, start }] of running) {
-      process.stdout.write(`\n=== ${name} (interrupted by ${signal} after ${secondsSince(start).toFixed(1)} s; what it said so far)\n${output}\n`);
-      child.kill(signal);
-    }
-    process.stdout.write(`\ntests: interrupted by ${signal}\n`);
-    process.exit(1);
+    if (interrupted) return abandon();
+    interrupted = signal;
+    process.stdout.write(`\n${signal}: stopping ${[...running.keys()].join(", ") || "nothing"}; no other file starts\n`);
+    // SIGTERM whatever came: the files' cleanup (namespaces, containers) listens for INT and TERM.
+    for (const { child } of running.values()) child.kill("SIGTERM");
+    setTimeout(abandon, CLEANUP_MS).unref();
   });
+}
+
+/** Whether this kernel has bonding: then push-bond and push-wireguard run their hosts here, not in the VM. */
+function kernelHasBonding(): boolean {
+  return existsSync("/sys/module/bonding") || spawnSync("modprobe", ["-n", "-q", "bonding"]).status === 0;
 }
 
 const started = Date.now();
 const files = testFiles(here);
 const vmFiles = files.filter(bootsVm);
 const native = files.filter((f) => !vmFiles.includes(f));
-process.stdout.write(`${files.length} test files: ${vmFiles.length} boot the lab VM (${vmFiles.map((f) => relative(here, f)).join(", ") || "none"}), run beside the other ${native.length}\n`);
-const subnetBase = Number(process.env.NETGEN_TEST_SUBNET ?? 160);
-const vmLane: Lane = { nice: 0, env: { ...process.env, NETGEN_TEST_SUBNET: String(subnetBase + VM_LANE_SUBNET_OFFSET) } };
-const nativeLane: Lane = { nice: vmFiles.length > 0 ? NATIVE_LANE_NICE : 0, env: process.env };
-const results = (await Promise.all([runLane(vmFiles, vmLane), runLane(native, nativeLane)])).flat();
+const twoLanes = vmFiles.length > 0 && native.length > 0 && !kernelHasBonding();
+process.stdout.write(twoLanes ? `${files.length} test files in two lanes: the ${vmFiles.length} that boot the lab VM (${vmFiles.map((f) => relative(here, f)).join(", ")}), beside the other ${native.length}\n` : `${files.length} test files, one after the other\n`);
+const lanes = twoLanes ? [runLane(vmFiles, { nice: 0 }), runLane(native, { nice: NATIVE_LANE_NICE })] : [runLane(files, { nice: 0 })];
+const results = (await Promise.all(lanes)).flat();
 const sum = (f: (r: FileResult) => number) => results.reduce((n, r) => n + f(r), 0);
 const broken = results.filter((r) => r.code !== 0 || r.total === 0 || r.passed < r.total);
 const failed = sum((r) => r.total - r.passed) + broken.filter((r) => r.passed === r.total).length;
@@ -124,7 +136,8 @@ const wall = (Date.now() - started) / 1000;
 process.stdout.write(`\ntime per test file, slowest first (${sum((r) => r.seconds).toFixed(0)} s in all, ${wall.toFixed(0)} s from the first to the last):\n`);
 for (const r of slowest) process.stdout.write(`${r.seconds.toFixed(1).padStart(7)} s  ${r.file}  ${r.passed}/${r.total}${r.how ? ` ${r.how}` : ""}\n`);
 if (broken.length > 0) process.stdout.write(`\nfailed files: ${broken.map((r) => r.file).join(", ")}\n`);
-process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-if (results.length === 0 || broken.length > 0) process.exit(1);
-if (skipped > 0 && process.env.CI === "true") process.exit(1);
-process.exit(0);
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped${interrupted ? `; interrupted by ${interrupted}: ${files.length - results.length} files not run` : ""}\n`);
+// Exit codes set, not process.exit(): what is still queued for a pipe gets written first.
+if (results.length === 0 || broken.length > 0 || interrupted) process.exitCode = 1;
+else if (skipped > 0 && process.env.CI === "true") process.exitCode = 1;
+else process.exitCode = 0;
