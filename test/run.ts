@@ -6,15 +6,19 @@
 // Two lanes run side by side. The files that boot the lab VM (their tier needs
 // `labVm`) run one after the other in one lane; every other file runs one after
 // the other in the second lane, at a lower priority (nice +5). An emulated VM
-// leaves most of the machine idle (a quarter to two thirds of two cores, measured
-// through a whole CI run), and its guest timers run late when it is starved, so
-// it keeps the upper hand. On a kernel with bonding, push-bond and push-wireguard
-// start their test hosts on this machine instead of in the VM, with the same host
+// leaves most of the machine idle (the two cores were 45 % busy on average
+// through a whole one-lane CI run, the VM alone 25-80 %), and its guest timers
+// run late when it is starved, so it keeps the upper hand. On a kernel with
+// bonding, push-bond (and push-wireguard, given WireGuard and ip_gre too) start
+// their test hosts on this machine instead of in the VM, with the same host
 // names and inotify limit as the other lane's: there every file runs in one lane.
 //
 // A file's output is printed whole when it ends. Interrupted (Ctrl-C, or CI's
-// time limit), the runner stops the running files with SIGTERM (their cleanup
-// runs), prints what they said, starts no other, and exits 1.
+// time limit), the runner sends the running files SIGTERM, prints what they said,
+// starts no other, and exits 1. Namespaces are removed on SIGTERM
+// (src/lab/namespaces.ts); a test's own after-hooks do not run, so a temp folder
+// can stay behind, and qemu ends only if the signal reached the whole process
+// group (Ctrl-C at a terminal, .ci/run).
 import { type ChildProcess, spawnSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";

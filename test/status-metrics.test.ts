@@ -171,6 +171,7 @@ if (EXPORTER_DIR_READY) {
       assert.ok(redraws >= 2, `${redraws} redraws within 60 s at 1 s:\n${JSON.stringify(screen)}`);
       assert.ok(screen.startsWith("\x1b[?25l") && screen.trimEnd().endsWith("\x1b[?25h"), JSON.stringify(screen.slice(0, 40) + screen.slice(-40)));
       assert.match(screen, /devicea +a-b +- +veth0-veth1 +up/, JSON.stringify(screen));
+      assert.match(screen, /\nevery 1s, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; Ctrl-C ends/, "the footer names the interval asked for");
       process.stdout.write(`  --watch 1 on a pty: ${redraws} redraws, exit 0 on Ctrl-C\n`);
 
       // --watch on a pipe: rounds one after another under a time line; SIGINT exits 0.
