@@ -58,7 +58,7 @@ test("the inventory's file name reaches headers: refused when it could change th
 });
 
 const TC_LINE = [
-  /^(-)?\/sbin\/tc qdisc (replace|add|del) dev [A-Za-z0-9_.-]{1,15} (root( handle 1: htb default 1)?|handle ffff: ingress|ingress)$/,
+  /^(-)?\/sbin\/tc qdisc (replace|add|del) dev [A-Za-z0-9_.-]{1,15} (root( handle 1:( stab overhead [1-9][0-9]{1,2})? htb default 1)?|handle ffff: ingress|ingress)$/,
   /^\/sbin\/tc class replace dev [A-Za-z0-9_.-]{1,15} parent 1: classid 1:1 htb rate [1-9][0-9]*[kmg]?bit ceil [1-9][0-9]*[kmg]?bit$/,
   /^\/sbin\/tc filter replace dev [A-Za-z0-9_.-]{1,15} parent ffff: protocol all prio 1 handle 800::800 u32 match u32 0 0 action mirred egress redirect dev [A-Za-z0-9_.-]{1,15}$/,
   /^(-)?\/usr\/sbin\/nft (-f \/etc\/netgen\/firewall\.nft|delete table inet netgen)$/,

@@ -260,8 +260,30 @@ test("warnings: a failover bond's uplink left unshaped in either direction is ex
   ], "the bond's end (gw) only: the bridge on exit sends no probes");
   const shaped = apply(apply(BASE, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { egress: 4500kbit, ingress: 4500kbit } }"]);
   assert.equal(warnings(shaped), ["6:7 uplink up2 of gw carries path 2 of failover bundle b1 without ingress shaping: when traffic fills the line, the bond's ARP probes wait in the ISP's queue and the bond leaves a healthy path"]);
-  assert.equal(warnings(apply(apply(BASE, ["strategy: failover", "strategy: balance-rr"]), [", primary: true", ""])), [], "balance-rr was measured without false failures under load (docs/lab.md)");
+  const roundRobin = apply(apply(BASE, ["strategy: failover", "strategy: balance-rr"]), [", primary: true", ""]);
+  assert.equal(warnings(roundRobin).filter((w) => /ARP probes/.test(w)), [], "balance-rr was measured without false failures under load (docs/lab.md)");
   assert.throws(() => validateText("w.yaml", BASE, { strict: true }), (e: unknown) => e instanceof InventoryError);
+});
+
+test("warnings: a balance-rr bond whose paths' uplinks give no egress rate cannot be paced, on either end", () => {
+  const warnings = (text: string) => {
+    const said: LocatedProblem[] = [];
+    validateText("w.yaml", text, { warn: (w) => said.push(w) });
+    return said.map((w) => `${w.line}:${w.col} ${w.message.split(",")[0]}`);
+  };
+  const roundRobin = apply(apply(BASE, ["strategy: failover", "strategy: balance-rr"]), [", primary: true", ""]);
+  assert.equal(warnings(roundRobin), [
+    "5:7 uplink up1 of gw carries balance-rr bundle b1 without an egress rate",
+    "6:7 uplink up2 of gw carries balance-rr bundle b1 without an egress rate",
+    "9:7 uplink up1 of exit carries balance-rr bundle b1 without an egress rate",
+    "10:7 uplink up2 of exit carries balance-rr bundle b1 without an egress rate",
+  ]);
+  const gwShaped = apply(apply(roundRobin, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { ingress: 4500kbit } }"]);
+  assert.equal(warnings(gwShaped), [
+    "5:7 uplink up1 of gw carries balance-rr bundle b1 without an egress rate",
+    "9:7 uplink up1 of exit carries balance-rr bundle b1 without an egress rate",
+    "10:7 uplink up2 of exit carries balance-rr bundle b1 without an egress rate",
+  ], "an ingress rate does not pace what the bond sends");
 });
 
 test("a long value is shown by its start and length, never whole", () => {

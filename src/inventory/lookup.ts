@@ -40,7 +40,8 @@ function build(inventory: Inventory): Lookup {
       if (list) list.push(bundle);
       else bundles.set(end.host, [bundle]);
     }
-    if (bundle.strategy !== "teql" || bundle.ends.length !== 2) continue;
+    // Over wireguard teql's members are the WireGuard links, not the uplinks: each uplink keeps its own egress shaper.
+    if (bundle.strategy !== "teql" || bundle.transport !== "gre" || bundle.ends.length !== 2) continue;
     const [a, b] = bundle.ends.map((e) => e.host) as [string, string];
     for (const path of bundle.paths) {
       const ua = uplinks.get(a)?.get(path.uplinks.get(a) ?? "");

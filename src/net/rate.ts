@@ -6,3 +6,12 @@ export function rateBits(rate: string): number {
   const match = /^(\d{1,9})(bit|kbit|mbit|gbit)$/.exec(rate);
   return match ? Number(match[1]) * UNIT[match[2]!]! : NaN;
 }
+
+/** A whole number of bits a second as tc writes it: "9800kbit", "20mbit", "750bit". */
+export function formatRate(bits: number): string {
+  const whole = Math.floor(bits);
+  for (const unit of ["gbit", "mbit", "kbit"] as const) {
+    if (whole >= UNIT[unit]! && whole % UNIT[unit]! === 0) return `${whole / UNIT[unit]!}${unit}`;
+  }
+  return `${whole}bit`;
+}

@@ -26,6 +26,23 @@ const htb = (dev: string, rate: string) => [
   leaf(dev),
 ];
 
+/**
+ * A balance-rr bond paced at `rate` (pace.ts): an HTB root whose size table
+ * adds `overhead` bytes to each packet, so the bond counts a frame as the
+ * uplinks' shapers will count it once tunnelled, fq_codel below it.
+ */
+export function paceCommands(bond: string, rate: string, overhead: number): ShapeCommands {
+  return {
+    description: `netgen: pace balance-rr bond ${bond} at ${rate} (each packet counted with its ${overhead} bytes of tunnel headers)`,
+    start: [
+      run(TC, "qdisc", "replace", "dev", bond, "root", "handle", "1:", "stab", "overhead", String(overhead), "htb", "default", "1"),
+      run(TC, "class", "replace", "dev", bond, "parent", "1:", "classid", "1:1", "htb", "rate", rate, "ceil", rate),
+      leaf(bond),
+    ],
+    stop: [tryRun(TC, "qdisc", "del", "dev", bond, "root")],
+  };
+}
+
 export interface ShapeCommands {
   description: string;
   start: Command[];

@@ -36,6 +36,7 @@ import { macAddress } from "./names.js";
 import { clampNarrowBundle } from "./firewall.js";
 import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
+import { planRoundRobinPace } from "./pace.js";
 import { oneSegmentPerPacket } from "./tc.js";
 import type { TunnelBundle } from "./tunnels.js";
 
@@ -95,6 +96,7 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
       notes: ["balance-rr sends each packet by the next path: a GSO packet of many segments would take one path whole (reordering that TCP reads as loss)."],
       start: oneSegmentPerPacket(bundle.name, members),
     });
+    planRoundRobinPace(b, tb);
   }
 
   const aggregate = b.own(blankNetwork(bundle.name, `${bundle.strategy} bundle ${bundle.name} (${isBond ? "bond" : "bridge"})`, true));

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Family } from "../net/address.js";
 import type { Bundle, Inventory, Uplink } from "../inventory/types.js";
 import { lookup } from "../inventory/lookup.js";
-import { tunnelMtu } from "./mtu.js";
+import { gretapOverhead, tunnelMtu } from "./mtu.js";
 import { pathIdentity, pathLabel, tunnelName } from "./names.js";
 import { bondsTunnels } from "./devices.js";
 import type { WireguardBundle } from "./wireguard.js";
@@ -34,6 +34,12 @@ export interface Tunnel {
   primary: boolean;
   ends: [TunnelEnd, TunnelEnd];
   mtu: number;
+  /**
+   * Bytes a frame sent into the tunnel gains by the time it leaves the uplink
+   * (gretap, and the WireGuard link's own under it): what a shaper ahead of the
+   * tunnel adds to each packet to count it as the uplink's shaper will.
+   */
+  overhead: number;
 }
 
 export interface TunnelBundle {
@@ -72,6 +78,7 @@ export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string,
             { host: b.host, uplink: b.uplink, underlay: link.device, local: b.ip, remote: a.ip },
           ],
           mtu: 0,
+          overhead: link.overhead,
         };
         drafts.push(t);
         underlayMtu.set(t, link.mtu);
@@ -97,6 +104,7 @@ export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string,
         primary,
         ends,
         mtu: 0,
+        overhead: 0,
       });
     }
   }
@@ -113,7 +121,10 @@ export function planTunnels(inventory: Inventory, wireguard: ReadonlyMap<string,
     if (tunnels === undefined) continue;
     const under = (t: Tunnel) => underlayMtu.get(t) ?? Math.min(t.ends[0].uplink.mtu, t.ends[1].uplink.mtu);
     const mtu = Math.min(...tunnels.map((t) => tunnelMtu(under(t), t.family, t.key !== undefined)));
-    for (const t of tunnels) t.mtu = mtu;
+    for (const t of tunnels) {
+      t.mtu = mtu;
+      t.overhead += gretapOverhead(t.family, t.key !== undefined);
+    }
     result.set(bundle.name, { bundle, tunnels, mtu });
   }
   return result;

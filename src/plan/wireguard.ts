@@ -44,6 +44,8 @@ export interface WireguardLink {
   endpoint: string;
   /** The link's own MTU: the smaller uplink MTU less WireGuard's encapsulation. */
   mtu: number;
+  /** Bytes each packet gains on its way out of the uplink: outer IP, UDP and WireGuard's header and tag (before padding). */
+  overhead: number;
   family: Family;
   ends: [WireguardEnd, WireguardEnd];
 }
@@ -105,6 +107,7 @@ export function planWireguardLinks(inventory: Inventory): Map<string, WireguardB
         port,
         endpoint: endpointText(heard, port),
         mtu: Math.min(a.mtu, b.mtu) - WIREGUARD_OVERHEAD[outer],
+        overhead: WIREGUARD_OVERHEAD[outer],
         family,
         ends: [end(a, 0), end(b, 1)],
       });

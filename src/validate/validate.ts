@@ -14,6 +14,7 @@ import { deviceRules } from "./rules/devices.js";
 import { hostRules } from "./rules/hosts.js";
 import { pathNameRules } from "./rules/path-names.js";
 import { probeExposureWarnings } from "./rules/probe-exposure.js";
+import { roundRobinPaceWarnings } from "./rules/round-robin-pace.js";
 import { wireguardRules, wireguardWarnings } from "./rules/wireguard.js";
 import { schemaProblems } from "./schema-check.js";
 
@@ -47,7 +48,7 @@ export function validateLoaded(loaded: LoadedInventory, options: WarningOptions 
   // needs every reference resolved: they are checked on an inventory that has
   // passed everything above, never on one that has not.
   if (problems.length === 0) problems.push(...deviceRules(ctx));
-  const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx), ...wireguardWarnings(ctx), ...probeExposureWarnings(ctx)];
+  const warnings = [...addressWarnings(ctx), ...boundWarnings(ctx), ...wireguardWarnings(ctx), ...probeExposureWarnings(ctx), ...roundRobinPaceWarnings(ctx)];
   if (options.strict) problems.push(...warnings.map((w) => ({ ...w, message: `${w.message} (an error under --strict)` })));
   if (problems.length > 0) throw new InventoryError(sortProblems(problems.map(loaded.locate)));
   // Located only for someone who prints them (the benches and the lab do not).

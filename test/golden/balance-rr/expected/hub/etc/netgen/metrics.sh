@@ -94,6 +94,7 @@ while :; do
   bond_read s2b0d6b8887 agg
   bond_path s2b0d6b8887 agg agg-qn0i dsl0-wan0 no
   bond_path s2b0d6b8887 agg agg-4mjm lte0-wan0 no
+  qdisc wan0 wan0 egress
   [ -z "$probes" ] || wait $probes
   path sda6ff5b934 agg dsl0-wan0 wan0
   path sca0d25f03f agg lte0-wan0 wan0
