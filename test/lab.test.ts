@@ -56,6 +56,8 @@ if (ready) {
       // Looser than the 1.8x goals (the report judges those): an emulated VM is noisy, these must not be.
       assert.ok(ratio(by("teql").oneFlow, ab.onePath) > 1.4, "teql spreads one flow over both paths");
       assert.ok(ratio(by("balance-rr").oneFlow, ab.onePath) > 1.4, "balance-rr spreads one flow over both paths");
+      // devicea's uplinks declare egress 5mbit: its bond is paced at 98% of both (plan/pace.ts), gretap's 38 bytes counted per packet.
+      assert.match(by("balance-rr").pacer ?? "(none)", /overhead 38\b.*\brate 9800Kbit ceil 9800Kbit/, "the balance-rr bond's pacer unit ran");
       assert.ok(ratio(by("ecmp").oneFlow, ab.onePath) < 1.3, "ecmp keeps one flow on one path");
       assert.ok(ratio(by("ecmp").eightFlows, ab.onePath) > 1.4, "ecmp spreads 8 flows");
       const fo = report.throughput.find((t) => t.bundle === "bond-15-16")!;

@@ -59,6 +59,8 @@ export interface StrategyRun {
   eightFlows?: number;
   /** Bond members declared down during the runs (bonds only). */
   linkFailures?: number;
+  /** balance-rr: the sending bond's root qdisc and class as tc shows them, if netgen paced it (plan/pace.ts). */
+  pacer?: string;
   error?: string;
 }
 
@@ -177,7 +179,7 @@ async function throughputRun(file: string, inventory: Inventory, bundle: Bundle,
       const ends = endpoints(variant, recast, near);
       // The paths are the declared bundle's (across the internet for a wireguard one), whatever the variant's transport.
       const measured = await withTopology(variant, recast, filesOf(variant, recast), { ...topologyFor(bundle, keys), pathRate: PATH_RATE }, async (t) => {
-        const m = await measureBundle(t, ends);
+        const m = await measureBundle(t, ends, recast.strategy === "balance-rr" ? recast.name : undefined);
         // The unit of the ratios, measured once, in the first run that works.
         run.onePath ??= await measureOnePath(variant, t, recast, ends);
         return m;

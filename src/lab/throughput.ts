@@ -58,6 +58,14 @@ export interface Measured {
   eightFlows: number;
   /** Tunnels that bonds on either end declared down during the runs (the ARP monitor under load). */
   linkFailures: number;
+  /** The sending end's bond as its pacer left it (tc's words: root qdisc and class), when it has one. */
+  pacer?: string;
+}
+
+/** `tc` on `dev`'s root qdisc and class, one line, or undefined when the device has no HTB root (not paced). */
+function pacerOf(ns: string, dev: string): string | undefined {
+  const text = inNs(ns, "sh", ["-c", `tc -d qdisc show dev "$1" root; tc class show dev "$1"`, "sh", dev]).replace(/\s+/g, " ").trim();
+  return /qdisc htb 1: root/.test(text) ? text : undefined;
 }
 
 /** Sum of every bond member's "Link Failure Count" on the host. */
@@ -66,8 +74,8 @@ function linkFailures(ns: string): number {
   return [...text.matchAll(/^Link Failure Count: (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-/** Waits for the bundle to carry traffic, then measures 1 and 8 flows. */
-export async function measureBundle(topology: Topology, e: Endpoints): Promise<Measured> {
+/** Waits for the bundle to carry traffic, then measures 1 and 8 flows (and the pacer of `bond`, a balance-rr bond at the sending end). */
+export async function measureBundle(topology: Topology, e: Endpoints, bond?: string): Promise<Measured> {
   const near = topology.hosts.get(e.near)!;
   const far = topology.hosts.get(e.far)!;
   await waitFor(`${e.target} to answer across the bundle`, () => answersPing(near.ns, e.target, { source: e.source }) || undefined, 90000);
@@ -76,7 +84,7 @@ export async function measureBundle(topology: Topology, e: Endpoints): Promise<M
   return withServer(far.ns, async () => {
     const oneFlow = await iperf(near.ns, e.target, e.source, 1);
     const eightFlows = await iperf(near.ns, e.target, e.source, 8);
-    return { oneFlow, eightFlows, linkFailures: failures() - before };
+    return { oneFlow, eightFlows, linkFailures: failures() - before, ...(bond === undefined ? {} : { pacer: pacerOf(near.ns, bond) }) };
   });
 }
 
