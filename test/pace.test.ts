@@ -1,7 +1,7 @@
 // A balance-rr bond is paced below what its paths carry (plan/pace.ts): the
-// slowest uplink sets the rate (times the number of paths, divided by the paths
-// it carries), each packet is counted with its tunnel's headers, and without an
-// egress rate on every path's uplink there is no pacer at all. And teql over
+// slowest path sets the rate (this end's egress or the far end's ingress, each
+// shared among the paths through that uplink), each packet is counted with its
+// tunnel's headers, and a path with no declared rate leaves no pacer at all. And teql over
 // WireGuard leaves each uplink its own egress shaper. The real kernel
 // runs the unit in the lab (docs/lab.md) and in push-wireguard.test.ts.
 import { test } from "uvu";
@@ -53,6 +53,17 @@ test("no pacer where one path's uplink has no egress rate, on that end only", ()
   assert.is(pacer(inv, "site"), undefined);
   assert.match(argv(pacer(inv, "hub"))![1]!, / rate 19600kbit /);
   assert.ok(planInventory(inv).find((p) => p.host === "site")!.segmenters.length === 1, "the bond still gets one segment per packet");
+});
+
+test("the far end's ingress limits a path too; a tiny rate stays a rate tc takes; beyond what HTB sends at, no pacer", () => {
+  const far = validateText("p.yaml", inventory(", shape: { ingress: 2mbit }", ", shape: { egress: 20mbit }"));
+  // hub -> site on path 1: wan0's 10mbit share, but site's dsl0 takes in 2mbit: 2 x 2mbit, less 2%.
+  assert.match(argv(pacer(far, "hub"))![1]!, / rate 3920kbit ceil 3920kbit$/);
+  assert.match(pacer(far, "hub")!.notes.join(" "), /site's dsl0 ingress 2mbit/);
+  const tiny = validateText("p.yaml", inventory(", shape: { egress: 1kbit }", ""));
+  assert.match(argv(pacer(tiny, "site"))![1]!, / rate 1960bit ceil 1960bit$/);
+  const fast = validateText("p.yaml", inventory(", shape: { egress: 4gbit }", "").replace("shape: { egress: 5mbit }", "shape: { egress: 4gbit }"));
+  assert.is(pacer(fast, "site"), undefined, "8 gbit/s is beyond what an HTB class sends at");
 });
 
 test("over WireGuard a packet carries gretap and WireGuard's headers: 38 + 60 bytes", () => {

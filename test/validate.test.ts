@@ -265,25 +265,25 @@ test("warnings: a failover bond's uplink left unshaped in either direction is ex
   assert.throws(() => validateText("w.yaml", BASE, { strict: true }), (e: unknown) => e instanceof InventoryError);
 });
 
-test("warnings: a balance-rr bond whose paths' uplinks give no egress rate cannot be paced, on either end", () => {
+test("warnings: a balance-rr path with no declared rate in a direction cannot be paced from that end", () => {
   const warnings = (text: string) => {
     const said: LocatedProblem[] = [];
     validateText("w.yaml", text, { warn: (w) => said.push(w) });
-    return said.map((w) => `${w.line}:${w.col} ${w.message.split(",")[0]}`);
+    return said.map((w) => `${w.line}:${w.col} ${w.message.split(", so")[0]}`);
   };
   const roundRobin = apply(apply(BASE, ["strategy: failover", "strategy: balance-rr"]), [", primary: true", ""]);
   assert.equal(warnings(roundRobin), [
-    "5:7 uplink up1 of gw carries balance-rr bundle b1 without an egress rate",
-    "6:7 uplink up2 of gw carries balance-rr bundle b1 without an egress rate",
-    "9:7 uplink up1 of exit carries balance-rr bundle b1 without an egress rate",
-    "10:7 uplink up2 of exit carries balance-rr bundle b1 without an egress rate",
+    "19:9 path 1 of balance-rr bundle b1 has no declared rate from gw to exit (gw's up1 egress or exit's up1 ingress) nor from exit to gw (exit's up1 egress or gw's up1 ingress)",
+    "20:9 path 2 of balance-rr bundle b1 has no declared rate from gw to exit (gw's up2 egress or exit's up2 ingress) nor from exit to gw (exit's up2 egress or gw's up2 ingress)",
   ]);
-  const gwShaped = apply(apply(roundRobin, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { ingress: 4500kbit } }"]);
-  assert.equal(warnings(gwShaped), [
-    "5:7 uplink up1 of gw carries balance-rr bundle b1 without an egress rate",
-    "9:7 uplink up1 of exit carries balance-rr bundle b1 without an egress rate",
-    "10:7 uplink up2 of exit carries balance-rr bundle b1 without an egress rate",
-  ], "an ingress rate does not pace what the bond sends");
+  // gw's egress covers gw -> exit on path 1; gw's ingress covers exit -> gw on path 2: one direction each is left.
+  const some = apply(apply(roundRobin, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { ingress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { egress: 4500kbit } }"]);
+  assert.equal(warnings(some), [
+    "19:9 path 1 of balance-rr bundle b1 has no declared rate from exit to gw (exit's up1 egress or gw's up1 ingress)",
+    "20:9 path 2 of balance-rr bundle b1 has no declared rate from gw to exit (gw's up2 egress or exit's up2 ingress)",
+  ]);
+  const all = apply(apply(roundRobin, [UP2, "up2: { address: 10.0.2.2/24, gateway: 10.0.2.1, shape: { egress: 1mbit, ingress: 4500kbit } }"]), ["up1: { address: 10.0.1.2/24, gateway: 10.0.1.1 }", "up1: { address: 10.0.1.2/24, gateway: 10.0.1.1, shape: { egress: 4500kbit, ingress: 1mbit } }"]);
+  assert.equal(warnings(all), [], "gw's rates cover both directions of both paths");
 });
 
 test("a long value is shown by its start and length, never whole", () => {

@@ -108,6 +108,7 @@ function throughputTable(r: ThroughputRun): string[] {
         ? `| ${cast(s)} | FAILED: ${s.error} | | | | |`
         : `| ${cast(s)} | ${mbit(s.oneFlow)} | ${x(ratio(s.oneFlow, r.onePath))} | ${mbit(s.eightFlows)} | ${x(ratio(s.eightFlows, r.onePath))} | ${s.strategy === "failover" || s.strategy === "balance-rr" ? (s.linkFailures ?? "-") : "n/a"} |`,
     ),
+    "",
     ...r.strategies.filter((s) => s.strategy === "balance-rr" && !s.error).map((s) => `${cast(s)}: ${paced(s.pacer)}`),
     "",
   ];
@@ -115,7 +116,7 @@ function throughputTable(r: ThroughputRun): string[] {
 
 /** The sending bond's pacer in a few words (tc's "rate 9800Kbit" and "overhead 98"), or why there is none. */
 function paced(pacer: string | undefined): string {
-  if (pacer === undefined) return "the sending bond was not paced (an uplink of its paths has no egress rate)";
+  if (pacer === undefined) return "no pacer on the sending bond (a path has no declared rate, or its unit failed)";
   const rate = /\brate (\S+)/.exec(pacer)?.[1] ?? "?";
   const overhead = /\boverhead (\d+)/.exec(pacer)?.[1] ?? "0";
   return `the sending bond was paced at ${rate}, each packet counted with ${overhead} bytes of tunnel headers`;

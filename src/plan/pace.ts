@@ -8,24 +8,27 @@
 // (docs/lab.md, two 5 Mbit/s paths, one TCP flow) 7-8% of what the sender sent
 // were such copies, and the bundle made 1.70-1.79x one path over WireGuard.
 //
-// So where every path's uplink on this end declares its egress rate, the bond
-// itself is shaped a little below what the paths carry together: the one queue
-// is then ahead of the round robin, the paths' queues stay empty, and packets
-// arrive in the order they were sent: paced, the same lab run made 1.82x over
-// WireGuard in four runs, 1.82-1.84x (1.73x in an unpaced control), docs/lab.md.
+// So the bond itself is shaped a little below what the paths carry together:
+// the one queue is then ahead of the round robin, the paths' queues stay empty,
+// and packets arrive in the order they were sent. Paced, the same lab run made
+// 1.82-1.84x over WireGuard in four runs (1.73x in an unpaced control), docs/lab.md.
 //
-// The rate: every path gets 1/N of the packets, so an uplink that carries k of
-// the N paths limits the bond to its egress x N / k, and the smallest such
-// limit wins (the slowest path sets the pace: round robin cannot give a faster
-// path more). Each packet is counted with the headers its tunnel adds (tc's size
-// table), so the bond and the uplinks' shapers count the same bytes; WireGuard's
-// padding (to 16 bytes, none on a full-size packet) is left out. PACE keeps the
-// bond below the uplinks' shapers, which stay as the limit and would otherwise
-// queue whatever the bond sends in a burst.
+// The rate: every path gets 1/N of the packets. What a path carries from this
+// end is the smaller of the declared limits it crosses: this end's uplink's
+// egress and the far end's uplink's ingress, each divided among the bundle's
+// paths that share that uplink. The slowest path sets the pace (round robin
+// cannot give a faster one more): N x its rate. A path with no declared limit
+// at either end leaves nothing to pace by (validate warns). Each packet is
+// counted with the headers its tunnel adds (tc's size table), so the bond and
+// the uplinks' shapers count the same bytes; WireGuard's padding (to 16 bytes,
+// none on a full-size packet) is left out. PACE keeps the bond below the
+// uplinks' shapers, which stay as the limit and would otherwise queue whatever
+// the bond sends in a burst. Not known here: other traffic on the same uplinks,
+// and other balance-rr bundles sharing them (each is paced as if alone).
 import type { HostBuilder } from "./builder.js";
-import { formatRate, rateBits } from "../net/rate.js";
+import { formatRate, MAX_RATE_BITS, MIN_RATE_BITS, rateBits } from "../net/rate.js";
 import { paceCommands } from "./tc.js";
-import type { TunnelBundle } from "./tunnels.js";
+import type { Tunnel, TunnelBundle, TunnelEnd } from "./tunnels.js";
 
 export const PACE = 0.98;
 
@@ -37,25 +40,43 @@ export interface Pace {
   limitedBy: string;
 }
 
-/** The pace of `host`'s balance-rr bond, or undefined when an uplink of its paths declares no egress rate. */
+/** A path's declared limits from `host` to the far end: this end's egress and the far end's ingress, each per path sharing the uplink. */
+export function pathLimits(tb: TunnelBundle, host: string): { label: string; limits: { bits: number; why: string }[] }[] {
+  const mine = (t: Tunnel) => (t.ends[0].host === host ? t.ends[0] : t.ends[1]);
+  const theirs = (t: Tunnel) => (t.ends[0].host === host ? t.ends[1] : t.ends[0]);
+  const sharing = (end: (t: Tunnel) => TunnelEnd, uplink: string) => tb.tunnels.filter((t) => end(t).uplink.name === uplink).length;
+  return tb.tunnels.map((t) => {
+    const limits: { bits: number; why: string }[] = [];
+    const out = mine(t).uplink;
+    const into = theirs(t).uplink;
+    const share = (k: number) => (k === 1 ? "" : `, shared by ${k} paths`);
+    if (out.shape?.egress !== undefined) {
+      const k = sharing(mine, out.name);
+      limits.push({ bits: rateBits(out.shape.egress) / k, why: `${host}'s ${out.name} egress ${out.shape.egress}${share(k)}` });
+    }
+    if (into.shape?.ingress !== undefined) {
+      const k = sharing(theirs, into.name);
+      limits.push({ bits: rateBits(into.shape.ingress) / k, why: `${into.host}'s ${into.name} ingress ${into.shape.ingress}${share(k)}` });
+    }
+    return { label: t.label, limits };
+  });
+}
+
+/** The pace of `host`'s balance-rr bond, or undefined when a path has no declared limit (or the pace is beyond what HTB sends at). */
 export function roundRobinPace(tb: TunnelBundle, host: string): Pace | undefined {
-  const ends = tb.tunnels.map((t) => (t.ends[0].host === host ? t.ends[0] : t.ends[1]));
-  const paths = new Map<string, { egress: string | undefined; count: number }>();
-  for (const e of ends) {
-    const seen = paths.get(e.uplink.name);
-    if (seen) seen.count++;
-    else paths.set(e.uplink.name, { egress: e.uplink.shape?.egress, count: 1 });
+  const paths = pathLimits(tb, host);
+  let slowest: { bits: number; why: string } | undefined;
+  for (const { limits } of paths) {
+    if (limits.length === 0) return undefined;
+    for (const l of limits) if (slowest === undefined || l.bits < slowest.bits) slowest = l;
   }
-  let best: { bits: number; limitedBy: string } | undefined;
-  for (const [uplink, { egress, count }] of paths) {
-    if (egress === undefined) return undefined;
-    const bits = (rateBits(egress) * ends.length) / count;
-    const share = count === 1 ? `one path of ${ends.length}` : `${count} paths of ${ends.length}`;
-    if (best === undefined || bits < best.bits) best = { bits, limitedBy: `${uplink} (egress ${egress}, ${share})` };
-  }
-  if (best === undefined) return undefined;
+  if (slowest === undefined) return undefined;
+  const bits = Math.floor(slowest.bits * paths.length * PACE);
+  // Whole kbit where that loses nothing worth having; never below what tc takes.
+  const rounded = bits >= 1e6 ? Math.floor(bits / 1000) * 1000 : Math.max(bits, MIN_RATE_BITS);
+  if (rounded > MAX_RATE_BITS) return undefined;
   const overhead = Math.max(...tb.tunnels.map((t) => t.overhead));
-  return { rate: formatRate(Math.floor((best.bits * PACE) / 1000) * 1000), overhead, limitedBy: best.limitedBy };
+  return { rate: formatRate(rounded), overhead, limitedBy: slowest.why };
 }
 
 export function planRoundRobinPace(b: HostBuilder, tb: TunnelBundle): void {
@@ -67,7 +88,7 @@ export function planRoundRobinPace(b: HostBuilder, tb: TunnelBundle): void {
     egress: pace.rate,
     notes: [
       `balance-rr sends every Nth packet by each path: paced below the paths' rates, the queue is here, ahead of the round robin, not on one path, and packets arrive in order.`,
-      `${Math.round(PACE * 100)}% of what ${pace.limitedBy} lets the bond send.`,
+      `${Math.round(PACE * 100)}% of what the slowest path carries, times the paths: ${pace.limitedBy}.`,
     ],
     ...paceCommands(bond, pace.rate, pace.overhead),
   });

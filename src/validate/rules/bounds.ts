@@ -3,19 +3,13 @@
 // turns into a working HTB class (measured against tc 6.1: test/tc-bounds.test.ts).
 import type { Problem } from "../../errors.js";
 import type { RuleContext } from "./context.js";
-import { rateBits } from "../../net/rate.js";
+import { MAX_RATE_BITS, MIN_RATE_BITS, rateBits } from "../../net/rate.js";
+
+export { MAX_RATE_BITS, MIN_RATE_BITS };
 
 /** net/ipv4/conf/<name>/ is a device's sysctl folder, except for these, which mean every device or new ones. */
 export const SYSCTL_KEYWORDS = ["all", "default", "lo"];
 
-/** tc refuses anything lower: "rate" is required (1bit..7bit are 0 bytes a second). */
-export const MIN_RATE_BITS = 8;
-/**
- * tc's default burst shrinks as the rate grows (it is stored as a transmit
- * time): 1600b up to 200mbit, 1375b at 1gbit, 1000b at 4gbit, 625b at 5gbit
- * and 0b from 8gbit on, when HTB no longer sends at the rate asked for.
- */
-export const MAX_RATE_BITS = 4e9;
 /** Below this an uplink carries less than one 1500-byte packet every 0.2 s: legal, but likely a typo. */
 export const LOW_RATE_BITS = 64e3;
 
