@@ -97,7 +97,7 @@ test("the README's tour: the render after its edit prints what it shows, and its
   const inventory = join(work, "inventories/prod.yaml");
   const before = readFileSync(inventory, "utf8");
   assert.ok(read("README.md").includes("from `100ms` to\n`200ms`"), "the README no longer describes the edit this test makes");
-  writeFileSync(inventory, before.replace("monitor: { interval: 100ms }", "monitor: { interval: 200ms }"));
+  writeFileSync(inventory, before.replace("monitor: { interval: 100ms", "monitor: { interval: 200ms"));
   const r = netgen(["render", "inventories/prod.yaml"], work);
   assert.is(r.code, 0, r.stderr);
   assert.fixture(r.stdout.trimEnd(), shownOutput("npx netgen render inventories/prod.yaml").join("\n").trimEnd());

@@ -178,6 +178,7 @@ if (ready) {
       shapers: [],
       equalizers: [],
       segmenters: [],
+      bondSettings: [],
       modules: [],
       moduleOptions: [],
       sysctls: [],

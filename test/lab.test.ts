@@ -46,6 +46,8 @@ if (ready) {
       const cutPath = metrics.paths.find((p) => p.device === netgenRun.primary)!;
       assert.ok(cutPath.failuresAfter - cutPath.failuresBefore >= 2, `netgen_bundle_path_link_failures_total of the cut path: ${cutPath.failuresBefore} -> ${cutPath.failuresAfter}`);
       assert.ok(metrics.switchesAfter > metrics.switchesBefore, `netgen_bundle_active_path_changes_total: ${metrics.switchesBefore} -> ${metrics.switchesAfter}`);
+      // prod.yaml's monitor.missed: 1 reached the kernel (systemd 252: netgen-bond-bond-15-16.service set it).
+      assert.equal(netgenRun.monitor, { intervalMs: 100, missed: 1, onBond: 1 });
       const control = report.failover.find((f) => f.layout === "write-up");
       assert.equal(control?.cuts.map((c) => c.mode), ["drop", "link-down"], "the write-up's layout ran as the control");
 

@@ -140,6 +140,7 @@ function readBundle(name: string, raw: Obj): Bundle[] {
     ends,
     paths,
     monitorInterval: interval ?? DEFAULT_MONITOR_INTERVAL,
+    monitorMissed: int(obj(raw.monitor).missed),
     hasMonitor: raw.monitor !== undefined,
   }];
 }

@@ -141,7 +141,16 @@ const bundle = {
       title: "monitor",
       description: "failover and balance-rr only: a redundant bond has nothing to monitor",
       additionalProperties: false,
-      properties: { interval: { type: "string", title: "interval", pattern: INTERVAL, description: "the ARP monitor interval, e.g. 100ms" } },
+      properties: {
+        interval: { type: "string", title: "interval", pattern: INTERVAL, description: "the ARP monitor interval, e.g. 100ms" },
+        missed: {
+          type: "integer",
+          title: "missed",
+          minimum: 1,
+          maximum: 255,
+          description: "intervals without a reply before a path is taken out (the kernel's arp_missed_max, default 2); 1 halves the stall, and one lost probe or reply then switches paths",
+        },
+      },
     },
   },
 };

@@ -81,6 +81,8 @@ export interface Bundle {
   ends: End[];
   paths: Path[];
   monitorInterval: string;
+  /** monitor.missed: intervals without a reply before a path is taken out; undefined keeps the kernel's 2. */
+  monitorMissed?: number;
   hasMonitor: boolean;
 }
 
@@ -115,4 +117,6 @@ export interface Path {
 export const DEFAULT_SYSTEMD = 252;
 export const DEFAULT_MTU = 1500;
 export const DEFAULT_MONITOR_INTERVAL = "100ms";
+/** The kernel's arp_missed_max when monitor.missed is not given. */
+export const KERNEL_MISSED_MAX = 2;
 export const DEFAULT_WIREGUARD_PORT = 51820;

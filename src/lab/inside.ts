@@ -3,7 +3,8 @@
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bundle, Inventory, Strategy, Transport } from "../inventory/types.js";
+import { type Bundle, type Inventory, KERNEL_MISSED_MAX, type Strategy, type Transport } from "../inventory/types.js";
+import { intervalMs } from "../inventory/duration.js";
 import { failoverEndIndex } from "../inventory/ends.js";
 import type { HostFiles } from "../render/file-set.js";
 import { renderHosts, validateFile } from "../pipeline/pipeline.js";
@@ -11,6 +12,7 @@ import { type AddressChangeRun, addressChangeScenario } from "./address-change.j
 import { writeUpLayout } from "./control.js";
 import { NAT_MODULES } from "./internet.js";
 import { givePublicKeys, type LabKey, labKeys } from "./keys.js";
+import { inNs } from "./namespaces.js";
 import { type ExitPolicyRun, exitPolicyScenario } from "./exit-policy.js";
 import { type CutReport, failoverScenario } from "./failover.js";
 import { type BondMetrics, watchBondMetrics } from "./metrics-watch.js";
@@ -44,6 +46,8 @@ export interface FailoverRun {
   exitPolicy?: ExitPolicyRun[];
   /** netgen's layout: the bond end's metrics loop, read through the cuts. */
   metrics?: BondMetrics;
+  /** netgen's layout: the bond's ARP monitor, which sets the floor of a cut's stall; onBond: arp_missed_max as the kernel had it after the cuts. */
+  monitor?: { intervalMs: number; missed: number; onBond?: number };
   /** A redundant bundle (redundant.ts): path 1 cut, no active path; and what the copies cost. */
   strategy?: "redundant";
   cost?: RedundantCost;
@@ -118,14 +122,17 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
       throw error;
     });
     const metrics = await watch.stop();
-    return { ...run, metrics, exitPolicy: await exitPolicyScenario(t, bundle) };
+    const onBond = Number(inNs(t.hosts.get(gw)!.ns, "cat", [`/sys/class/net/${bundle.name}/bonding/arp_missed_max`]).trim());
+    return { ...run, metrics, onBond, exitPolicy: await exitPolicyScenario(t, bundle) };
   });
   // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
-  if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
+  const { onBond, ...measured } = netgen;
+  const monitor = { intervalMs: intervalMs(bundle.monitorInterval), missed: bundle.monitorMissed ?? KERNEL_MISSED_MAX, onBond };
+  if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", monitor, ...measured }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);
   const control = await withTopology(inventory, bundle, writeUpLayout(files, bundle, gw), {}, (t) => failoverScenario(t, bundle, gw, { farBond: true }));
   return [
-    { bundle: bundle.name, layout: "netgen", ...netgen },
+    { bundle: bundle.name, layout: "netgen", monitor, ...measured },
     { bundle: bundle.name, layout: "write-up", ...control },
   ];
 }

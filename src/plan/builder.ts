@@ -30,6 +30,7 @@ export class HostBuilder {
   private readonly shapers: ShaperPlan[] = [];
   private readonly equalizers: EqualizerPlan[] = [];
   private readonly segmenters: SegmenterPlan[] = [];
+  private readonly bondSettings: SegmenterPlan[] = [];
   private nat?: NatPlan;
   private readonly gre = new Map<string, { family: "ip" | "ip6"; local: string; remote: string }>();
   private readonly udp = new Map<number, string>();
@@ -39,7 +40,7 @@ export class HostBuilder {
   constructor(
     readonly host: string,
     private readonly inventory: string,
-    private readonly systemd: number,
+    readonly systemd: number,
   ) {}
 
   /** The network file of `network.name`, owned by the caller from now on. */
@@ -65,6 +66,10 @@ export class HostBuilder {
 
   addSegmenter(segmenter: SegmenterPlan): void {
     this.segmenters.push(segmenter);
+  }
+
+  addBondSettings(settings: SegmenterPlan): void {
+    this.bondSettings.push(settings);
   }
 
   addEqualizer(equalizer: EqualizerPlan): void {
@@ -139,6 +144,7 @@ export class HostBuilder {
       shapers: [...this.shapers].sort(byDevice),
       equalizers: [...this.equalizers].sort(byDevice),
       segmenters: [...this.segmenters].sort(byDevice),
+      bondSettings: [...this.bondSettings].sort(byDevice),
       modules: [...this.modules].sort(),
       moduleOptions: byName(this.moduleOptions).map(([module, v]) => ({ module, ...v })),
       sysctls: byName(this.sysctls).map(([key, v]) => ({ key, ...v })),

@@ -12,6 +12,8 @@ export interface HostPlan {
   equalizers: EqualizerPlan[];
   /** balance-rr bonds and their members: one TCP segment per packet (tunnel-bundles.ts), set by a unit when they appear. */
   segmenters: SegmenterPlan[];
+  /** Bond settings the host's networkd cannot write (tunnel-bundles.ts): a oneshot per bond. */
+  bondSettings: SegmenterPlan[];
   firewall?: FirewallPlan;
   metrics?: MetricsPlan;
   modules: string[];
@@ -54,7 +56,7 @@ export interface WireguardPlan {
 export interface BondPlan {
   mode: "active-backup" | "balance-rr" | "broadcast";
   /** The ARP monitor; absent on a broadcast bond (nothing to take out of service). */
-  arp?: { intervalMs: number; targets: string[] };
+  arp?: { intervalMs: number; targets: string[]; missedMax?: number };
   /** active-backup only: validate probes on the active and backup tunnels. */
   arpValidate?: "all";
   arpAllTargets?: "any";

@@ -88,6 +88,16 @@ export function oneSegmentPerPacket(bond: string, members: string[]): Command[] 
   return [...members, bond].map((d) => tryRun(IP, "link", "set", "dev", d, "gso_max_segs", "1"));
 }
 
+/**
+ * The ARP monitor's missed intervals on a live bond (the kernel's arp_missed_max,
+ * since 5.18; it takes a new value while the bond is up). Must succeed: a kernel
+ * without it fails the unit, and the host's health check with it, rather than
+ * monitor more slowly than the inventory says.
+ */
+export function arpMissedMax(bond: string, missed: number): Command[] {
+  return [run(IP, "link", "set", "dev", bond, "type", "bond", "arp_missed_max", String(missed))];
+}
+
 /** Members that are missing are skipped (may fail): the device comes up with the ones there are. */
 export function equalizerStart(device: string, members: string[]): Command[] {
   return [...members.map((m) => tryRun(TC, "qdisc", "replace", "dev", m, "root", device)), run(IP, "link", "set", "dev", device, "up")];

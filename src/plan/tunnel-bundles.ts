@@ -37,7 +37,10 @@ import { clampNarrowBundle } from "./firewall.js";
 import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import { planRoundRobinPace } from "./pace.js";
-import { oneSegmentPerPacket } from "./tc.js";
+import { arpMissedMax, oneSegmentPerPacket } from "./tc.js";
+
+/** The first systemd-networkd that writes [Bond] ARPMissedMax= (render/directives.ts has the same). */
+const ARP_MISSED_MAX_SINCE = 256;
 import type { TunnelBundle } from "./tunnels.js";
 
 /** The kernel's bonding mode per tunnelled strategy, as networkd's [Bond] Mode= names it. */
@@ -55,6 +58,9 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
   b.module(family === 4 ? "ip_gre" : "ip6_gre");
   if (isBond) {
     b.module("bonding", { options: "max_bonds=0", why: "no stray bond0: networkd creates the bonds netgen names" });
+    const missed = bundle.strategy === "redundant" ? undefined : bundle.monitorMissed;
+    // monitor.missed: networkd writes ARPMissedMax= from 256 on; before, a unit sets it on the live bond (the kernel takes it at any time).
+    const missedInNetdev = missed !== undefined && b.systemd >= ARP_MISSED_MAX_SINCE;
     b.addNetdev({
       name: bundle.name,
       kind: "bond",
@@ -63,13 +69,22 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
       mtu,
       bond: {
         mode: BOND_MODE[bundle.strategy as keyof typeof BOND_MODE],
-        arp: bundle.strategy === "redundant" ? undefined : { intervalMs: intervalMs(bundle.monitorInterval), targets: [peer.address!.ip.text] },
+        arp: bundle.strategy === "redundant" ? undefined : { intervalMs: intervalMs(bundle.monitorInterval), targets: [peer.address!.ip.text], ...(missedInNetdev ? { missedMax: missed } : {}) },
         arpValidate: bundle.strategy === "failover" ? "all" : undefined,
         // One target: a tunnel is up when it answers (the kernel's default, written out).
         arpAllTargets: bundle.strategy === "failover" ? "any" : undefined,
         primaryReselect: bundle.strategy === "failover" ? "always" : undefined,
       },
     });
+    if (missed !== undefined && !missedInNetdev) {
+      b.addBondSettings({
+        device: bundle.name,
+        members: [],
+        description: `netgen: ARP monitor of bond ${bundle.name}: a path is out after ${missed} missed interval${missed === 1 ? "" : "s"}`,
+        notes: [`systemd ${b.systemd} has no ARPMissedMax= (${ARP_MISSED_MAX_SINCE} has): set on the bond once networkd has made it.`],
+        start: arpMissedMax(bundle.name, missed),
+      });
+    }
   } else {
     b.module("bridge");
     // No STP: the tunnels all end in the far end's bond, not a loop to break, and

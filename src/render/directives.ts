@@ -43,6 +43,7 @@ const DIRECTIVES: Record<string, Span> = {
   "Bond.ARPIPTargets": ALWAYS,
   "Bond.ARPValidate": ALWAYS,
   "Bond.ARPAllTargets": ALWAYS,
+  "Bond.ARPMissedMax": { since: 256 },
   "Bridge.STP": ALWAYS,
   "Tunnel.Local": ALWAYS,
   "Tunnel.Remote": ALWAYS,

@@ -30,6 +30,7 @@ export function netdevView(d: NetDevPlan, head: string) {
           primaryReselect: d.bond.primaryReselect ?? null,
           arpInterval: d.bond.arp ? `${d.bond.arp.intervalMs}ms` : null,
           arpTargets: d.bond.arp ? d.bond.arp.targets.join(" ") : null,
+          arpMissedMax: d.bond.arp?.missedMax ?? null,
           arpValidate: d.bond.arpValidate ?? null,
           arpAllTargets: d.bond.arpAllTargets ?? null,
         }
@@ -107,6 +108,10 @@ export function segmenterUnitName(device: string): string {
 export function segmenterView(g: SegmenterPlan, head: string) {
   const devices = [g.device, ...g.members].map(deviceUnit).join(" ");
   return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: [], wantedBy: devices };
+}
+
+export function bondSettingsUnitName(device: string): string {
+  return `netgen-bond-${device}.service`;
 }
 
 export function shapeUnitName(device: string): string {
