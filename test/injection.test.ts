@@ -65,7 +65,7 @@ const TC_LINE = [
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} root teql[0-9]{1,3}$/,
   /^\/sbin\/ip link set dev teql[0-9]{1,3} up$/,
   /^-\/sbin\/ip link set dev [A-Za-z0-9_.-]{1,15} gso_max_segs 1$/,
-  /^\/sbin\/ip link set dev [A-Za-z0-9_.-]{1,15} type bond arp_missed_max [1-9][0-9]{0,2}$/,
+  /^(-)?\/sbin\/ip link set dev [A-Za-z0-9_.-]{1,15} type bond arp_missed_max [1-9][0-9]{0,2}$/,
   /^-\/sbin\/tc qdisc replace dev [A-Za-z0-9_.-]{1,15} parent 1:1 handle 10: fq_codel$/,
   /^\/etc\/netgen\/metrics\.sh$/,
 ];

@@ -34,8 +34,15 @@ test("systemd 252: a oneshot on the bond sets arp_missed_max; the .netdev has no
   const unit = content(text, UNIT)!;
   assert.match(unit, /^ExecStart=\/sbin\/ip link set dev b1 type bond arp_missed_max 1$/m);
   assert.match(unit, /^BindsTo=sys-subsystem-net-devices-b1\.device$/m);
+  // A push that drops monitor.missed stops the unit and leaves the bond as it is: the stop puts the kernel's 2 back.
+  assert.match(unit, /^ExecStop=-\/sbin\/ip link set dev b1 type bond arp_missed_max 2$/m);
   assert.ok(files(text).some((e) => e.path === "etc/systemd/system/sys-subsystem-net-devices-b1.device.wants/netgen-bond-b1.service"), "started when the bond appears");
   assert.is(files(text, "exit").some((e) => e.path.includes("netgen-bond-")), false, "the bridge end has no monitor");
+});
+
+test("balance-rr: both ends are bonds, both get it", () => {
+  const text = withMonitor("{ interval: 100ms, missed: 1 }").replace("strategy: failover", "strategy: balance-rr").replace(", primary: true", "");
+  for (const host of ["gw", "exit"]) assert.ok(files(text, host).some((e) => e.path === UNIT), host);
 });
 
 test("systemd 256: ARPMissedMax= in the bond's .netdev, no unit; without missed, neither", () => {

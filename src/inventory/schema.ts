@@ -148,7 +148,7 @@ const bundle = {
           title: "missed",
           minimum: 1,
           maximum: 255,
-          description: "intervals without a reply before a path is taken out (the kernel's arp_missed_max, default 2); 1 halves the stall, and one lost probe or reply then switches paths",
+          description: "intervals without a reply before a path is taken out (the kernel's arp_missed_max, default 2); 1 cuts a failover's stall from 2-3 intervals to 1-2, and one lost probe or reply then switches paths",
         },
       },
     },

@@ -131,7 +131,9 @@ function failoverGoals(r: FailoverRun, emulated: boolean): string[] {
     });
   }
   const late = emulated ? "; this VM emulates its CPU, so the kernel's timers run late" : "";
-  const floor = r.monitor ? `${r.monitor.missed} to ${r.monitor.missed + 1} missed ${r.monitor.intervalMs} ms ARP intervals detect the cut` : "missed ARP intervals detect the cut";
+  const m = r.monitor;
+  const missed = m?.onBond ?? m?.missed;
+  const floor = m && missed !== undefined ? `${missed} to ${missed + 1} missed ${m.intervalMs} ms ARP intervals detect the cut${m.onBond !== undefined && m.onBond !== m.missed ? ` (the inventory asked for ${m.missed}: the bond had ${m.onBond})` : ""}` : "missed ARP intervals detect the cut";
   return r.cuts.flatMap((c) => [
     `goal ${r.bundle} ${c.mode}: the bond moves off the cut path: ${c.activeAfter !== c.activeBefore ? "met" : "MISSED"}`,
     `goal ${r.bundle} ${c.mode}: stall at most ${STALL_GOAL_MS} ms: ${c.stallMs <= STALL_GOAL_MS ? "met" : "MISSED"} (${c.stallMs} ms: ${floor}${late})`,
@@ -179,7 +181,7 @@ function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
     case "balance-rr":
       return [
         `${name}: one TCP flow at least ${AGGREGATE_GOAL}x one path: ${atLeast(one)} (${x(one)}: packets of one flow go round robin over every path${
-          s.linkFailures ? `; under load the bonds declared a path down ${s.linkFailures} times: ARP probes queued behind data past two intervals` : ""
+          s.linkFailures ? `; under load the bonds declared a path down ${s.linkFailures} times: ARP probes queued behind data past the monitor's missed intervals` : ""
         })`,
       ];
     case "ecmp":
@@ -194,7 +196,7 @@ function strategyGoal(s: StrategyRun, r: ThroughputRun): string[] {
         `${r.bundle} as failover: ${x(one)} with one flow, ${x(eight)} with 8 (active-backup carries one path at a time; no aggregation goal)`,
         `goal ${r.bundle} as failover: no healthy path declared down under 8 saturating flows: ${s.linkFailures === 0 ? "met" : "MISSED"} (${s.linkFailures ?? "not counted"}${
           s.linkFailures
-            ? ` times: a saturated path queues the ARP probes behind data for longer than two monitor intervals (the ISP's queue here holds 100 packets, 240 ms at 5 Mbit/s); above 1.0x is the bond flapping between paths, not aggregation. Keep the queue on the host: shape the uplink a little below its real rate (netgen puts fq_codel under the shaper, which lets the probes pass; validate warns about unshaped failover uplinks)`
+            ? ` times: a saturated path queues the ARP probes behind data for longer than the monitor's missed intervals (the ISP's queue here holds 100 packets, 240 ms at 5 Mbit/s); above 1.0x is the bond flapping between paths, not aggregation. Keep the queue on the host: shape the uplink a little below its real rate (netgen puts fq_codel under the shaper, which lets the probes pass; validate warns about unshaped failover uplinks)`
             : ""
         })`,
       ];

@@ -139,6 +139,8 @@ export interface SegmenterPlan {
   description: string;
   notes: string[];
   start: Command[];
+  /** Run when the unit stops (a push that drops it stops it first). */
+  stop?: Command[];
 }
 
 /**

@@ -90,12 +90,15 @@ export function oneSegmentPerPacket(bond: string, members: string[]): Command[] 
 
 /**
  * The ARP monitor's missed intervals on a live bond (the kernel's arp_missed_max,
- * since 5.18; it takes a new value while the bond is up). Must succeed: a kernel
- * without it fails the unit, and the host's health check with it, rather than
- * monitor more slowly than the inventory says.
+ * since 5.18; it takes a new value while the bond is up). Start must succeed: a
+ * kernel without it fails the unit (`netgen status` shows it) rather than hide
+ * that the bond monitors more slowly than the inventory says. Stop puts the
+ * kernel's default back (may fail: the bond may be gone): a push that drops
+ * monitor.missed stops the unit, and the bond itself is not recreated.
  */
-export function arpMissedMax(bond: string, missed: number): Command[] {
-  return [run(IP, "link", "set", "dev", bond, "type", "bond", "arp_missed_max", String(missed))];
+export function arpMissedMax(bond: string, missed: number, kernelDefault: number): { start: Command[]; stop: Command[] } {
+  const set = (n: number) => [IP, "link", "set", "dev", bond, "type", "bond", "arp_missed_max", String(n)];
+  return { start: [run(...set(missed))], stop: [tryRun(...set(kernelDefault))] };
 }
 
 /** Members that are missing are skipped (may fail): the device comes up with the ones there are. */

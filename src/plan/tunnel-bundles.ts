@@ -38,10 +38,11 @@ import { forwardForDefaultRoute } from "./forwarding.js";
 import { routesVia } from "./routes.js";
 import { planRoundRobinPace } from "./pace.js";
 import { arpMissedMax, oneSegmentPerPacket } from "./tc.js";
-
-/** The first systemd-networkd that writes [Bond] ARPMissedMax= (render/directives.ts has the same). */
-const ARP_MISSED_MAX_SINCE = 256;
 import type { TunnelBundle } from "./tunnels.js";
+import { KERNEL_MISSED_MAX } from "../inventory/types.js";
+
+/** The first systemd-networkd that writes [Bond] ARPMissedMax= (render/directives.ts checks files against it). */
+export const ARP_MISSED_MAX_SINCE = 256;
 
 /** The kernel's bonding mode per tunnelled strategy, as networkd's [Bond] Mode= names it. */
 const BOND_MODE = { failover: "active-backup", "balance-rr": "balance-rr", redundant: "broadcast" } as const;
@@ -81,8 +82,8 @@ export function planTunnelBundle(b: HostBuilder, tb: TunnelBundle): void {
         device: bundle.name,
         members: [],
         description: `netgen: ARP monitor of bond ${bundle.name}: a path is out after ${missed} missed interval${missed === 1 ? "" : "s"}`,
-        notes: [`systemd ${b.systemd} has no ARPMissedMax= (${ARP_MISSED_MAX_SINCE} has): set on the bond once networkd has made it.`],
-        start: arpMissedMax(bundle.name, missed),
+        notes: [`systemd ${b.systemd} has no ARPMissedMax= (${ARP_MISSED_MAX_SINCE} has): set on the bond once networkd has made it; stopped, the kernel's ${KERNEL_MISSED_MAX} again.`],
+        ...arpMissedMax(bundle.name, missed, KERNEL_MISSED_MAX),
       });
     }
   } else {

@@ -3,6 +3,7 @@
 // against this table: a key missing here is netgen's bug; a key the host's
 // version does not know is refused, never emitted silently.
 import { ExitError, InternalError } from "../errors.js";
+import { ARP_MISSED_MAX_SINCE } from "../plan/tunnel-bundles.js";
 
 interface Span {
   since: number;
@@ -43,7 +44,7 @@ const DIRECTIVES: Record<string, Span> = {
   "Bond.ARPIPTargets": ALWAYS,
   "Bond.ARPValidate": ALWAYS,
   "Bond.ARPAllTargets": ALWAYS,
-  "Bond.ARPMissedMax": { since: 256 },
+  "Bond.ARPMissedMax": { since: ARP_MISSED_MAX_SINCE },
   "Bridge.STP": ALWAYS,
   "Tunnel.Local": ALWAYS,
   "Tunnel.Remote": ALWAYS,

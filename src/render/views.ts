@@ -107,7 +107,7 @@ export function segmenterUnitName(device: string): string {
 /** The shape unit's template: a oneshot bound to the bond and its members, run once they are all there. */
 export function segmenterView(g: SegmenterPlan, head: string) {
   const devices = [g.device, ...g.members].map(deviceUnit).join(" ");
-  return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: [], wantedBy: devices };
+  return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: (g.stop ?? []).map(execLine), wantedBy: devices };
 }
 
 export function bondSettingsUnitName(device: string): string {

@@ -1,7 +1,7 @@
 // A failover bond judges its paths by ARP probes that travel with the data. On
 // an uplink netgen does not shape, a line filled by traffic queues at the ISP
 // (the lab's ISP holds 100 packets, 240 ms at 5 Mbit/s), the probes wait there
-// longer than two monitor intervals, and the bond leaves a healthy path: the
+// longer than the monitor's missed intervals, and the bond leaves a healthy path: the
 // lab counted 1 to 5 such false failovers per throughput run with 8 flows.
 // Shaped a little below the line's rate, the queue builds on the host instead,
 // where the shaper's fq_codel lets the sparse probe flow pass; the same lab run
