@@ -5,7 +5,7 @@
 // contributes a typed fragment, and `finish` merges the fragments
 // into their owners in one place, in the order they were planned, then sorts.
 import { InternalError } from "../errors.js";
-import type { EqualizerPlan, FirewallPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, SegmenterPlan, ShaperPlan } from "./model.js";
+import type { EqualizerPlan, FirewallPlan, HostPlan, MetricsPlan, NatPlan, NetDevPlan, NetworkPlan, RoutePlan, BondUnitPlan, ShaperPlan } from "./model.js";
 
 /** What a planner may add to a network another planner owns. */
 export interface NetworkFragment {
@@ -29,8 +29,8 @@ export class HostBuilder {
   private readonly sysctls = new Map<string, { value: string; why: string }>();
   private readonly shapers: ShaperPlan[] = [];
   private readonly equalizers: EqualizerPlan[] = [];
-  private readonly segmenters: SegmenterPlan[] = [];
-  private readonly bondSettings: SegmenterPlan[] = [];
+  private readonly segmenters: BondUnitPlan[] = [];
+  private readonly bondSettings: BondUnitPlan[] = [];
   private nat?: NatPlan;
   private readonly gre = new Map<string, { family: "ip" | "ip6"; local: string; remote: string }>();
   private readonly udp = new Map<number, string>();
@@ -64,11 +64,11 @@ export class HostBuilder {
     this.shapers.push(shaper);
   }
 
-  addSegmenter(segmenter: SegmenterPlan): void {
+  addSegmenter(segmenter: BondUnitPlan): void {
     this.segmenters.push(segmenter);
   }
 
-  addBondSettings(settings: SegmenterPlan): void {
+  addBondSettings(settings: BondUnitPlan): void {
     this.bondSettings.push(settings);
   }
 

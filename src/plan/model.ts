@@ -11,9 +11,9 @@ export interface HostPlan {
   shapers: ShaperPlan[];
   equalizers: EqualizerPlan[];
   /** balance-rr bonds and their members: one TCP segment per packet (tunnel-bundles.ts), set by a unit when they appear. */
-  segmenters: SegmenterPlan[];
+  segmenters: BondUnitPlan[];
   /** Bond settings the host's networkd cannot write (tunnel-bundles.ts): a oneshot per bond. */
-  bondSettings: SegmenterPlan[];
+  bondSettings: BondUnitPlan[];
   firewall?: FirewallPlan;
   metrics?: MetricsPlan;
   modules: string[];
@@ -132,8 +132,12 @@ export interface EqualizerPlan {
   start: Command[];
 }
 
-/** A bond that must be handed one segment per packet (tunnel-bundles.ts): `start` sets it on the bond and its members. */
-export interface SegmenterPlan {
+/**
+ * A oneshot bound to a bond (and `members`) that sets what networkd does not:
+ * one segment per packet into a balance-rr bond, or the ARP monitor's missed
+ * intervals before systemd 256 (tunnel-bundles.ts).
+ */
+export interface BondUnitPlan {
   device: string;
   members: string[];
   description: string;

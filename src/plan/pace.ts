@@ -41,7 +41,7 @@ export interface Pace {
 }
 
 /** A path's declared limits from `host` to the far end: this end's egress and the far end's ingress, each per path sharing the uplink. */
-export function pathLimits(tb: TunnelBundle, host: string): { label: string; limits: { bits: number; why: string }[] }[] {
+function pathLimits(tb: TunnelBundle, host: string): { bits: number; why: string }[][] {
   const mine = (t: Tunnel) => (t.ends[0].host === host ? t.ends[0] : t.ends[1]);
   const theirs = (t: Tunnel) => (t.ends[0].host === host ? t.ends[1] : t.ends[0]);
   const sharing = (end: (t: Tunnel) => TunnelEnd, uplink: string) => tb.tunnels.filter((t) => end(t).uplink.name === uplink).length;
@@ -58,7 +58,7 @@ export function pathLimits(tb: TunnelBundle, host: string): { label: string; lim
       const k = sharing(theirs, into.name);
       limits.push({ bits: rateBits(into.shape.ingress) / k, why: `${into.host}'s ${into.name} ingress ${into.shape.ingress}${share(k)}` });
     }
-    return { label: t.label, limits };
+    return limits;
   });
 }
 
@@ -66,7 +66,7 @@ export function pathLimits(tb: TunnelBundle, host: string): { label: string; lim
 export function roundRobinPace(tb: TunnelBundle, host: string): Pace | undefined {
   const paths = pathLimits(tb, host);
   let slowest: { bits: number; why: string } | undefined;
-  for (const { limits } of paths) {
+  for (const limits of paths) {
     if (limits.length === 0) return undefined;
     for (const l of limits) if (slowest === undefined || l.bits < slowest.bits) slowest = l;
   }

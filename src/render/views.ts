@@ -2,7 +2,7 @@
 // each the value the model gave (null: the model has no such directive).
 // Numbers are turned into strings here: Handlebars with noEscape adds adjacent
 // numbers together.
-import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, SegmenterPlan, ShaperPlan } from "../plan/model.js";
+import type { EqualizerPlan, MetricsPlan, NetDevPlan, NetworkPlan, BondUnitPlan, ShaperPlan } from "../plan/model.js";
 import { execLine } from "./exec-line.js";
 import { deviceUnit } from "./systemd-escape.js";
 
@@ -105,7 +105,7 @@ export function segmenterUnitName(device: string): string {
 }
 
 /** The shape unit's template: a oneshot bound to the bond and its members, run once they are all there. */
-export function segmenterView(g: SegmenterPlan, head: string) {
+export function segmenterView(g: BondUnitPlan, head: string) {
   const devices = [g.device, ...g.members].map(deviceUnit).join(" ");
   return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: (g.stop ?? []).map(execLine), wantedBy: devices };
 }
