@@ -19,10 +19,11 @@
 // (src/lab/namespaces.ts); a test's own after-hooks do not run, so a temp folder
 // can stay behind, and qemu ends only if the signal reached the whole process
 // group (Ctrl-C at a terminal, .ci/run).
-import { type ChildProcess, spawnSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kernelHas } from "../src/lab/kernel-modules.js";
 import { SKIP_MARK } from "./support/tier.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -117,16 +118,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-/** Whether this kernel has bonding: then push-bond and push-wireguard run their hosts here, not in the VM. */
-function kernelHasBonding(): boolean {
-  return existsSync("/sys/module/bonding") || spawnSync("modprobe", ["-n", "-q", "bonding"]).status === 0;
-}
-
 const started = Date.now();
 const files = testFiles(here);
 const vmFiles = files.filter(bootsVm);
 const native = files.filter((f) => !vmFiles.includes(f));
-const twoLanes = vmFiles.length > 0 && native.length > 0 && !kernelHasBonding();
+// With bonding in this kernel, push-bond and push-wireguard run their hosts here, not in the VM: one lane.
+const twoLanes = vmFiles.length > 0 && native.length > 0 && !kernelHas(["bonding"]);
 process.stdout.write(twoLanes ? `${files.length} test files in two lanes: the ${vmFiles.length} that boot the lab VM (${vmFiles.map((f) => relative(here, f)).join(", ")}), beside the other ${native.length}\n` : `${files.length} test files, one after the other\n`);
 const lanes = twoLanes ? [runLane(vmFiles, { nice: 0 }), runLane(native, { nice: NATIVE_LANE_NICE })] : [runLane(files, { nice: 0 })];
 const results = (await Promise.all(lanes)).flat();

@@ -9,6 +9,7 @@ import type { Inventory } from "../inventory/types.js";
 import { type LabRequest, type LabResult, runLab, type Scenario } from "../lab/inside.js";
 import { plotSvg } from "../lab/plot.js";
 import { type LabReport, labTable } from "../lab/report.js";
+import { kernelHas } from "../lab/kernel-modules.js";
 import { distributionKernel, runInVm } from "../lab/vm.js";
 import { validateFile } from "../pipeline/pipeline.js";
 import { LAB_INSIDE } from "../project-files.js";
@@ -16,17 +17,6 @@ import { LAB_INSIDE } from "../project-files.js";
 const NEEDED = ["bonding", "ip_gre", "sch_teql", "sch_netem"];
 /** Every scenario on prod.yaml takes about 10 minutes in the emulated VM. */
 const VM_TIMEOUT_MS = 45 * 60 * 1000;
-
-function localKernelHas(modules: string[]): boolean {
-  return modules.every((m) => {
-    try {
-      execFileSync("modprobe", ["-n", "-q", m], { stdio: "ignore" });
-      return true;
-    } catch {
-      return existsSync(`/sys/module/${m}`);
-    }
-  });
-}
 
 /** The kernel's own words on why the VM died (its serial console), if it said any. */
 function kernelTrouble(serialLog: string): string {
@@ -87,13 +77,13 @@ export async function lab(args: LabArgs, print: (line: string) => void): Promise
   let emulated = false;
   let result: LabResult;
   let stopped: string | undefined;
-  if (localKernelHas(NEEDED)) {
+  if (kernelHas(NEEDED)) {
     ran = `this machine's kernel (${execFileSync("uname", ["-r"], { encoding: "utf8" }).trim()})`;
     result = await runLab(request);
   } else {
     const kernel = distributionKernel();
     emulated = true;
-    ran = `a VM (qemu, software emulation) with Debian's kernel ${kernel.release}: this machine's kernel lacks ${NEEDED.filter((m) => !localKernelHas([m])).join(", ")}`;
+    ran = `a VM (qemu, software emulation) with Debian's kernel ${kernel.release}: this machine's kernel lacks ${NEEDED.filter((m) => !kernelHas([m])).join(", ")}`;
     if (!args.json) print(`lab: booting ${ran}`);
     mkdirSync(".lab", { recursive: true });
     const script = `cd '${process.cwd()}' && ${process.execPath} '${LAB_INSIDE}' '${JSON.stringify({ ...request, partial: "/lab-out/partial.json" })}' > /lab-out/result.json`;
