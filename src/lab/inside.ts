@@ -124,16 +124,15 @@ async function failoverRuns(inventory: Inventory, bundle: Bundle, keys: Readonly
     const metrics = await watch.stop();
     // A kernel before 5.18 has no such file: the run's figures stand without it.
     const onBond = Number(inNs(t.hosts.get(gw)!.ns, "sh", ["-c", `cat /sys/class/net/${bundle.name}/bonding/arp_missed_max 2>/dev/null || true`]).trim()) || undefined;
-    return { ...run, metrics, onBond, exitPolicy: await exitPolicyScenario(t, bundle) };
+    const monitor = { intervalMs: intervalMs(bundle.monitorInterval), missed: bundle.monitorMissed ?? KERNEL_MISSED_MAX, onBond };
+    return { ...run, metrics, monitor, exitPolicy: await exitPolicyScenario(t, bundle) };
   });
   // The control is the write-up's gre layout; over WireGuard it would measure nothing the write-up had.
-  const { onBond, ...measured } = netgen;
-  const monitor = { intervalMs: intervalMs(bundle.monitorInterval), missed: bundle.monitorMissed ?? KERNEL_MISSED_MAX, onBond };
-  if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", monitor, ...measured }];
+  if (bundle.transport === "wireguard") return [{ bundle: bundle.name, layout: "netgen", ...netgen }];
   progress(`${bundle.name}: failover, the write-up's layout (control)`);
   const control = await withTopology(inventory, bundle, writeUpLayout(files, bundle, gw), {}, (t) => failoverScenario(t, bundle, gw, { farBond: true }));
   return [
-    { bundle: bundle.name, layout: "netgen", monitor, ...measured },
+    { bundle: bundle.name, layout: "netgen", ...netgen },
     { bundle: bundle.name, layout: "write-up", ...control },
   ];
 }
