@@ -6,7 +6,7 @@ import { type Entry, type HostFiles, sortEntries } from "./file-set.js";
 import { FIREWALL_RULES, FIREWALL_UNIT, firewallView } from "./firewall-view.js";
 import { guardOutput } from "./guard.js";
 import { template } from "./templates.js";
-import { bondSettingsUnitName, equalizerUnitName, equalizerView, header, metricsView, netdevView, networkView, segmenterUnitName, segmenterView, shapeUnitName, shapeView } from "./views.js";
+import { bondSettingsUnitName, equalizerUnitName, equalizerView, header, metricsView, netdevView, networkView, segmenterUnitName, bondUnitView, shapeUnitName, shapeView } from "./views.js";
 import { deviceUnit } from "./systemd-escape.js";
 
 const NETWORK_DIR = "etc/systemd/network";
@@ -31,12 +31,12 @@ export function renderHost(plan: HostPlan): HostFiles {
   }
   for (const g of plan.segmenters) {
     const unit = segmenterUnitName(g.device);
-    file(`${UNIT_DIR}/${unit}`, template("shape.service")(segmenterView(g, head)));
+    file(`${UNIT_DIR}/${unit}`, template("shape.service")(bondUnitView(g, head)));
     for (const d of [g.device, ...g.members]) entries.push({ kind: "link", path: `${UNIT_DIR}/${deviceUnit(d)}.wants/${unit}`, target: `../${unit}` });
   }
   for (const g of plan.bondSettings) {
     const unit = bondSettingsUnitName(g.device);
-    file(`${UNIT_DIR}/${unit}`, template("shape.service")(segmenterView(g, head)));
+    file(`${UNIT_DIR}/${unit}`, template("shape.service")(bondUnitView(g, head)));
     entries.push({ kind: "link", path: `${UNIT_DIR}/${deviceUnit(g.device)}.wants/${unit}`, target: `../${unit}` });
   }
   for (const e of plan.equalizers) {

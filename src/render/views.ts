@@ -104,8 +104,8 @@ export function segmenterUnitName(device: string): string {
   return `netgen-segment-${device}.service`;
 }
 
-/** The shape unit's template: a oneshot bound to the bond and its members, run once they are all there. */
-export function segmenterView(g: BondUnitPlan, head: string) {
+/** The shape unit's template for a BondUnitPlan: a oneshot bound to the bond and its members, run once they are all there. */
+export function bondUnitView(g: BondUnitPlan, head: string) {
   const devices = [g.device, ...g.members].map(deviceUnit).join(" ");
   return { header: head, description: g.description, notes: g.notes, devices, start: g.start.map(execLine), stop: (g.stop ?? []).map(execLine), wantedBy: devices };
 }
