@@ -140,20 +140,19 @@ if (EXPORTER_DIR_READY) {
 
       // deviceb drops path 0's probes: status shows it down, loss 100 %, the other path still up.
       inNs(b.ns, "nft", ["add table inet cut; add chain inet cut in { type filter hook input priority 0; }; add rule inet cut in iifname veth1 icmp type echo-request drop"]);
-      const cut = await until("path 0 down in status", (seen) => {
-        const m = figures();
-        seen(m);
-        return m.bundles?.[0]?.paths[0]?.state === "down" ? m : undefined;
-      });
+      /** status, until path 0 of the bundle is reported `state`. */
+      const pathZero = (state: "up" | "down", what: string) =>
+        until(what, (seen) => {
+          const m = figures();
+          seen(m);
+          return m.bundles?.[0]?.paths[0]?.state === state ? m : undefined;
+        });
+      const cut = await pathZero("down", "path 0 down in status");
       assert.is(cut.bundles![0]!.paths[0]!.lossPercent, 100);
       assert.is(cut.bundles![0]!.paths[0]!.rttMs, undefined);
       assert.is(cut.bundles![0]!.paths[1]!.state, "up");
       inNs(b.ns, "nft", ["delete table inet cut"]);
-      await until("path 0 up again in status", (seen) => {
-        const m = figures();
-        seen(m);
-        return m.bundles?.[0]?.paths[0]?.state === "up" ? m : undefined;
-      });
+      await pathZero("up", "path 0 up again in status");
 
       // --watch on a pseudo-terminal: each round redraws in place; Ctrl-C (through the terminal) exits 0 and shows the cursor.
       // python's pty.fork starts a session of its own, at the default priority beside any other work: the
