@@ -4,11 +4,18 @@
 //   fresh:  `netgen render` (the CLI users run, its own process) into an empty folder;
 //   again:  `netgen render` over that tree after a few hosts changed in the inventory;
 //   floor:  the same files, same contents, created by a bare loop (what writing them costs at least).
+// With `steps` after N, in a fresh process of its own instead: the steps of the
+// in-memory part timed one by one (load, validate, plan and templates), and
+// beside the load a peer, js-yaml, reading the same file into the same data
+// without keeping positions (what the load would cost without them).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderInventory } from "../src/pipeline/pipeline.js";
+import jsYaml from "js-yaml";
+import { loadInventory } from "../src/inventory/load.js";
+import { renderHosts, renderInventory } from "../src/pipeline/pipeline.js";
+import { validateLoaded } from "../src/validate/validate.js";
 import { editSomeHosts, syntheticInventory } from "./synthetic.js";
 
 const CLI = fileURLToPath(new URL("../src/netgen.js", import.meta.url)); // the bundle users run
@@ -24,6 +31,25 @@ function netgenRender(file: string, out: string): { ms: number; summary: string 
   return { ms, summary: r.stdout };
 }
 
+/** renderInventory's steps, each timed (the key file it also reads is absent here). */
+function steps(file: string): Record<string, number> {
+  const text = readFileSync(file, "utf8");
+  let start = process.hrtime.bigint();
+  const peer = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
+  const peerMs = since(start);
+  start = process.hrtime.bigint();
+  const loaded = loadInventory(file);
+  const loadMs = since(start);
+  if (JSON.stringify(peer) !== JSON.stringify(loaded.data)) throw new Error("js-yaml read the inventory into other data than yaml: the peer figure would not compare");
+  start = process.hrtime.bigint();
+  const inventory = validateLoaded(loaded);
+  const validateMs = since(start);
+  start = process.hrtime.bigint();
+  const files = renderHosts(inventory).reduce((n, h) => n + h.entries.length, 0);
+  const planMs = since(start);
+  return { hosts, files, loadMs, peerMs, validateMs, planMs };
+}
+
 // Written where users write generated/: inside the project (on these machines
 // file creation under /tmp is about ten times slower than on the project's disk).
 mkdirSync(".bench", { recursive: true });
@@ -31,7 +57,13 @@ const dir = mkdtempSync(join(".bench", "render-"));
 try {
   const file = join(dir, "synthetic.yaml");
   writeFileSync(file, syntheticInventory(hosts));
+  process.stdout.write(`${JSON.stringify(process.argv[3] === "steps" ? steps(file) : whole(file, dir))}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
 
+/** In memory as the CLI does it, then the CLI itself, fresh and again, and the floor. */
+function whole(file: string, dir: string): Record<string, number> {
   const memoryStart = process.hrtime.bigint();
   const tree = renderInventory(file);
   const memoryMs = since(memoryStart);
@@ -60,7 +92,5 @@ try {
   }
   const floorMs = since(floorStart);
   const peakMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ hosts, files, memoryMs, freshMs: fresh.ms, againMs: again.ms, changedHosts: changed, floorMs, peakMiB })}\n`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  return { hosts, files, memoryMs, freshMs: fresh.ms, againMs: again.ms, changedHosts: changed, floorMs, peakMiB };
 }

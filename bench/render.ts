@@ -14,6 +14,13 @@ import { netplanEquivalent } from "./synthetic.js";
 const SIZES = [1000, 10000];
 const ONE = fileURLToPath(new URL("./render-one.js", import.meta.url));
 
+interface Steps { hosts: number; files: number; loadMs: number; peerMs: number; validateMs: number; planMs: number }
+
+/** The in-memory part's steps, timed one by one in a fresh process. */
+function netgenSteps(hosts: number): Steps {
+  return JSON.parse(execFileSync(process.execPath, [ONE, String(hosts), "steps"], { encoding: "utf8" })) as Steps;
+}
+
 interface Run { hosts: number; files: number; memoryMs: number; freshMs: number; againMs: number; changedHosts: number; floorMs: number; peakMiB: number }
 
 /** The median (by the fresh render) of `runs` runs, each in its own process. */
@@ -47,6 +54,7 @@ function netplanPerHost(command: string[], runs = 21): number | undefined {
 
 const RUNS = (hosts: number) => (hosts <= 1000 ? 3 : 1);
 const results = SIZES.map((hosts) => netgenRun(hosts, RUNS(hosts)));
+const steps = SIZES.map(netgenSteps);
 const cli = netplanPerHost(["/usr/sbin/netplan", "generate"]);
 const generator = netplanPerHost(["/usr/lib/netplan/generate"]);
 const fmt = (n: number, d = 1) => n.toFixed(d);
@@ -62,6 +70,13 @@ const row = (r: Run) => [
   ms(r.memoryMs), `${fmt(r.memoryMs / r.hosts, 3)} ms`, `${fmt(r.peakMiB, 0)} MiB`, RUNS(r.hosts) === 1 ? "one" : `median of ${RUNS(r.hosts)}`,
 ];
 const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---:").join("|")}|`, ...results.map((r) => `| ${row(r).join(" | ")} |`)];
+const stepColumns = ["hosts", "load: yaml, with positions", "js-yaml, same data, no positions (peer)", "validate", "plan and templates", "all steps", "without the load"];
+const stepRow = (t: Steps) => [
+  n(t.hosts), `${ms(t.loadMs)} (x${fmt(t.loadMs / t.peerMs)} the peer)`, ms(t.peerMs), ms(t.validateMs), ms(t.planMs),
+  ms(t.loadMs + t.validateMs + t.planMs), ms(t.validateMs + t.planMs),
+];
+lines.push("", "in memory, step by step (one run each, in a process of its own):", "",
+  `| ${stepColumns.join(" | ")} |`, `|${stepColumns.map(() => "---:").join("|")}|`, ...steps.map((t) => `| ${stepRow(t).join(" | ")} |`));
 const [small, big] = [results[0]!, results[results.length - 1]!];
 const x = big.hosts / small.hosts;
 const growth = (f: (r: Run) => number) => `x${fmt(f(big) / f(small))}`;
@@ -73,6 +88,10 @@ if (generator !== undefined) lines.push(`/usr/lib/netplan/generate (the C genera
 if (cli === undefined && generator === undefined) lines.push("netplan is not installed (apt-get install netplan.io): no peer figures");
 const goal = (met: boolean, text: string) => lines.push(`${met ? "goal met" : "goal MISSED"}: ${text}`);
 goal(big.memoryMs < 5000, `${n(big.hosts)} hosts in memory in ${fmt(big.memoryMs / 1000, 2)} s (goal < 5 s)`);
+const bigSteps = steps[steps.length - 1]!;
+const rest = bigSteps.validateMs + bigSteps.planMs;
+lines.push(`  of which, step by step: load ${fmt(bigSteps.loadMs / 1000, 2)} s (js-yaml ${fmt(bigSteps.peerMs / 1000, 2)} s), validate, plan and templates ${fmt(rest / 1000, 2)} s`
+  + ` (${rest < 5000 ? "under" : "over"} 5 s without any load)`);
 const freshRatio = big.freshMs / big.floorMs;
 goal(freshRatio <= 1.5, `netgen render of ${n(big.hosts)} hosts into an empty folder in ${fmt(big.freshMs / 1000, 2)} s, x${fmt(freshRatio, 2)} the write floor (goal <= x1.5)`);
 process.stdout.write(`${lines.join("\n")}\n`);
