@@ -124,4 +124,39 @@ test("the release a plan gets is the one it names: an unchanged host answers unc
   assert.equal(recordsOf(parseAnswer("scratch", "plan", r.stdout), "unchanged").map((u) => u.release), ["r1"]);
 });
 
+test("a changed unit that fails to start fails the activation, and the rollback ends on the previous release all the same", () => {
+  const r2 = { ...r1, [SHAPER]: shaper("6mbit") };
+  h.release("r2", r2);
+  h.ok("arm", "r2", "30");
+  h.failStart("netgen-shape-up0.service");
+  const failed = h.run(["activate", "r2"]);
+  assert.is.not(failed.status, 0, "a unit of the new release did not start: the activation fails, and push rolls back");
+  assert.match(failed.stderr, /netgen-shape-up0\.service failed to start \(exit-code; journalctl -u netgen-shape-up0\.service on the host says why\)/);
+  assert.match(failed.stderr, /activated r2 \(was r1\), but these steps failed: start-netgen-shape-up0\.service/);
+  // Push's undo: the previous release's unit fails to start as well (still failing here). The
+  // rollback says so and ends on r1 anyway: retrying it would not make the unit start.
+  const back = h.run(["expire", "r2"]);
+  assert.is(back.status, 0, back.stderr);
+  assert.match(back.stderr, /netgen-shape-up0\.service failed to start/);
+  assert.is(h.link("current"), "r1");
+  assert.not.ok(h.has("pending"), "nothing pending: the rollback is done");
+  assert.is(readFileSync(join(h.root, SHAPER), "utf8"), shaper("8mbit"), "the previous release's unit is in place");
+  // The control: the same release, its unit starting, activates.
+  rmSync(join(h.work, "fails-netgen-shape-up0.service"));
+  h.ok("arm", "r2", "30");
+  const records = parseAnswer("scratch", "activate", h.ok("activate", "r2"));
+  assert.ok(records.some((r) => r.type === "action" && r.text === "restarted netgen-shape-up0.service"), JSON.stringify(records));
+  assert.is(h.link("current"), "r2");
+});
+
+test("a changed unit that never ran because its device unit failed (no udev, as in a container) does not fail the activation", () => {
+  h.release("r2", { ...r1, [SHAPER]: shaper("6mbit") });
+  h.ok("arm", "r2", "30");
+  h.failStart("netgen-shape-up0.service", "success");
+  const r = h.run(["activate", "r2"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /netgen-shape-up0\.service did not start: a unit it depends on failed/);
+  assert.is(h.link("current"), "r2");
+});
+
 test.run();

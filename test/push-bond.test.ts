@@ -209,6 +209,7 @@ if (ready && local) {
       const vm = new Project(dir, { NETGEN_KNOWN_HOSTS: join(dir, "known_hosts") });
       const plugIn = () => sh("ip link add up9 type veth peer name up9p netns vm-isp");
       const shaped = () => /htb 1: root/.test(sh("tc qdisc show dev up9 2>/dev/null || true")) || undefined;
+      let brokenTc = false;
       try {
         vm.write(`netgen: 1\ndefaults: { systemd: 252, ssh: { user: root } }\nhosts:\n  vm:\n    ssh: { host: 127.0.0.1, identity: "${fleet.keyFile}", host_key: "${fleet.hostKey}" }\n    uplinks:\n      up9: { address: 10.99.0.1/30, shape: { egress: 3mbit } }\n`);
         vm.render();
@@ -229,7 +230,24 @@ if (ready && local) {
         plugIn();
         await waitFor("udev to start the shaping unit again", shaped, scaled(30000));
         await waitFor("the shaping unit to finish starting again", started, scaled(30000));
+
+        // A changed unit whose own command fails (here every tc fails, as one the kernel
+        // refused would): the activation fails and the host goes back to its release.
+        const before = sh("readlink /var/lib/netgen/current");
+        vm.write(readFileSync(join(dir, "inventories/lab.yaml"), "utf8").replace("egress: 3mbit", "egress: 4mbit"));
+        vm.render();
+        sh("mount --bind /bin/false /usr/sbin/tc");
+        brokenTc = true;
+        const refused = await push(vm);
+        assert.is(refused.code, 2, refused.stdout + refused.stderr);
+        assert.match(refused.stderr, /netgen-shape-up9\.service failed to start \(exit-code; journalctl -u netgen-shape-up9\.service on the host says why\)/);
+        assert.match(refused.stderr, /rolled back to the previous release/);
+        assert.is(sh("readlink /var/lib/netgen/current"), before, "back on the release from before the push");
+        assert.match(sh("cat /etc/systemd/system/netgen-shape-up9.service"), /rate 3mbit/, "the previous release's unit is in place");
+        sh("umount /usr/sbin/tc");
+        brokenTc = false;
       } finally {
+        if (brokenTc) sh("umount /usr/sbin/tc || true");
         rmSync(dir, { recursive: true, force: true });
         sh("ip netns del vm-isp || true");
       }

@@ -37,6 +37,9 @@ export class ScratchHost {
       `case $1 in`,
       `  list-units) [ -f "${units}" ] && awk '{ print $1, "loaded active waiting" }' "${units}" ;;`,
       `  stop) [ -f "${units}" ] && grep -vxF -- "$2" "${units}" > "${units}.new"; mv -f "${units}.new" "${units}" 2>/dev/null ;;`,
+      // A unit failStart() named does not start: systemctl says so, exits 1, and its Result tells why.
+      `  restart) if [ -f "${work}/fails-$2" ]; then echo "Job for $2 failed." >&2; exit 1; fi ;;`,
+      `  show) [ "$2" = --property=Result ] && { cat "${work}/fails-$4" 2>/dev/null || echo success; } ;;`,
       `esac`,
       `exit 0`,
     ].join("\n"));
@@ -52,6 +55,14 @@ export class ScratchHost {
   shim(name: string, body: string): void {
     writeFileSync(join(this.bin, name), `#!/bin/sh\necho "${name} $*" >> "${this.work}/calls"\n${body}\n`);
     chmodSync(join(this.bin, name), 0o755);
+  }
+
+  /**
+   * From now on `systemctl restart UNIT` fails: its own command failed (Result
+   * exit-code), or it never ran because a unit it depends on failed (success).
+   */
+  failStart(unit: string, result: "exit-code" | "success" = "exit-code"): void {
+    writeFileSync(join(this.work, `fails-${unit}`), `${result}\n`);
   }
 
   /** Write release `id` into the state folder, as a push's upload leaves it. */
