@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { netgen } from "../test/support/cli.js";
 import { inventoryFor, Project } from "../test/support/push-project.js";
 import { startFleet, type TestFleet } from "../test/support/test-hosts.js";
+import { median } from "./median.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "5,10,30").split(",").map(Number);
 /** Ansible's columns need ansible-playbook; without it they read n/a and netgen is still measured against the floor. */
@@ -19,7 +20,6 @@ const UPLINKS = { up0: "{ address: 10.90.0.1/30, shape: { egress: 8mbit, ingress
 
 /** Each no-change push and each floor figure is the median of this many runs (a first push is one run). */
 const REPEATS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timed(run: () => void): number {
   const start = process.hrtime.bigint();

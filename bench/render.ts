@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, medianBy } from "./median.js";
 import { netplanEquivalent } from "./synthetic.js";
 
 const SIZES = [1000, 10000];
@@ -26,7 +27,7 @@ interface Run { hosts: number; files: number; memoryMs: number; freshMs: number;
 /** The median (by the fresh render) of `runs` runs, each in its own process. */
 function netgenRun(hosts: number, runs: number): Run {
   const all = Array.from({ length: runs }, () => JSON.parse(execFileSync(process.execPath, [ONE, String(hosts)], { encoding: "utf8" })) as Run);
-  return all.sort((a, b) => a.freshMs - b.freshMs)[Math.floor(runs / 2)]!;
+  return medianBy(all, (r) => r.freshMs);
 }
 
 /** Median wall time of `runs` invocations of a netplan generator for one host. */
@@ -46,7 +47,7 @@ function netplanPerHost(command: string[], runs = 21): number | undefined {
       if (r.status !== 0) throw new Error(`${command.join(" ")} failed: ${r.stderr}`);
       if (!existsSync(join(root, "run/systemd/network/10-netplan-b0.netdev"))) throw new Error("netplan wrote no bond");
     }
-    return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+    return median(times);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
