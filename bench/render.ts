@@ -91,7 +91,7 @@ const goal = (met: boolean, text: string) => lines.push(`${met ? "goal met" : "g
 goal(big.memoryMs < 5000, `${n(big.hosts)} hosts in memory in ${fmt(big.memoryMs / 1000, 2)} s (goal < 5 s)`);
 const bigSteps = steps[steps.length - 1]!;
 const rest = bigSteps.validateMs + bigSteps.planMs;
-lines.push(`  of which, step by step: load ${fmt(bigSteps.loadMs / 1000, 2)} s (js-yaml ${fmt(bigSteps.peerMs / 1000, 2)} s), validate, plan and templates ${fmt(rest / 1000, 2)} s`
+lines.push(`  step by step, in a separate run: load ${fmt(bigSteps.loadMs / 1000, 2)} s (js-yaml ${fmt(bigSteps.peerMs / 1000, 2)} s), validate, plan and templates ${fmt(rest / 1000, 2)} s`
   + ` (${rest < 5000 ? "under" : "over"} 5 s without any load)`);
 const freshRatio = big.freshMs / big.floorMs;
 goal(freshRatio <= 1.5, `netgen render of ${n(big.hosts)} hosts into an empty folder in ${fmt(big.freshMs / 1000, 2)} s, x${fmt(freshRatio, 2)} the write floor (goal <= x1.5)`);

@@ -131,7 +131,7 @@ test("a changed unit that fails to start fails the activation, and the rollback 
   h.failStart("netgen-shape-up0.service");
   const failed = h.run(["activate", "r2"]);
   assert.is.not(failed.status, 0, "a unit of the new release did not start: the activation fails, and push rolls back");
-  assert.match(failed.stderr, /netgen-shape-up0\.service failed to start \(exit-code; journalctl -u netgen-shape-up0\.service on the host says why\)/);
+  assert.match(failed.stderr, /netgen-shape-up0\.service failed to start \(exit-code, loaded; journalctl -u netgen-shape-up0\.service on the host says why\)/);
   assert.match(failed.stderr, /activated r2 \(was r1\), but these steps failed: start-netgen-shape-up0\.service/);
   // Push's undo: the previous release's unit fails to start as well (still failing here). The
   // rollback says so and ends on r1 anyway: retrying it would not make the unit start.

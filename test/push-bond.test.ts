@@ -236,18 +236,18 @@ if (ready && local) {
         const before = sh("readlink /var/lib/netgen/current");
         vm.write(readFileSync(join(dir, "inventories/lab.yaml"), "utf8").replace("egress: 3mbit", "egress: 4mbit"));
         vm.render();
-        sh("mount --bind /bin/false /usr/sbin/tc");
+        sh("mount --bind /bin/false /sbin/tc");
         brokenTc = true;
         const refused = await push(vm);
         assert.is(refused.code, 2, refused.stdout + refused.stderr);
-        assert.match(refused.stderr, /netgen-shape-up9\.service failed to start \(exit-code; journalctl -u netgen-shape-up9\.service on the host says why\)/);
+        assert.match(refused.stderr, /netgen-shape-up9\.service failed to start \(exit-code, loaded; journalctl -u netgen-shape-up9\.service on the host says why\)/);
         assert.match(refused.stderr, /rolled back to the previous release/);
         assert.is(sh("readlink /var/lib/netgen/current"), before, "back on the release from before the push");
         assert.match(sh("cat /etc/systemd/system/netgen-shape-up9.service"), /rate 3mbit/, "the previous release's unit is in place");
-        sh("umount /usr/sbin/tc");
+        sh("umount /sbin/tc");
         brokenTc = false;
       } finally {
-        if (brokenTc) sh("umount /usr/sbin/tc || true");
+        if (brokenTc) sh("umount /sbin/tc || true");
         rmSync(dir, { recursive: true, force: true });
         sh("ip netns del vm-isp || true");
       }

@@ -39,7 +39,7 @@ export class ScratchHost {
       `  stop) [ -f "${units}" ] && grep -vxF -- "$2" "${units}" > "${units}.new"; mv -f "${units}.new" "${units}" 2>/dev/null ;;`,
       // A unit failStart() named does not start: systemctl says so, exits 1, and its Result tells why.
       `  restart) if [ -f "${work}/fails-$2" ]; then echo "Job for $2 failed." >&2; exit 1; fi ;;`,
-      `  show) [ "$2" = --property=Result ] && { cat "${work}/fails-$4" 2>/dev/null || echo success; } ;;`,
+      `  show) case $2 in --property=Result) cat "${work}/fails-$4" 2>/dev/null || echo success ;; --property=LoadState) echo loaded ;; esac ;;`,
       `esac`,
       `exit 0`,
     ].join("\n"));
