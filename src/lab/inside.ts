@@ -186,7 +186,7 @@ async function throughputRun(file: string, inventory: Inventory, bundle: Bundle,
       const ends = endpoints(variant, recast, near);
       // The paths are the declared bundle's (across the internet for a wireguard one), whatever the variant's transport.
       const measured = await withTopology(variant, recast, filesOf(variant, recast), { ...topologyFor(bundle, keys), pathRate: PATH_RATE }, async (t) => {
-        const m = await measureBundle(t, ends, recast.strategy === "balance-rr" ? recast.name : undefined);
+        const m = await measureBundle(t, ends, { ...(recast.strategy === "balance-rr" ? { bond: recast.name } : {}), ...(recast.strategy === "ecmp" ? { nextHops: recast.paths.length } : {}) });
         // The unit of the ratios, measured once, in the first run that works.
         run.onePath ??= await measureOnePath(variant, t, recast, ends);
         return m;

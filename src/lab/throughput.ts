@@ -74,11 +74,32 @@ function linkFailures(ns: string): number {
   return [...text.matchAll(/^Link Failure Count: (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-/** Waits for the bundle to carry traffic, then measures 1 and 8 flows (and the pacer of `bond`, a balance-rr bond at the sending end). */
-export async function measureBundle(topology: Topology, e: Endpoints, bond?: string): Promise<Measured> {
+/** How many next hops the most specific route `ns` has to `target` carries (0: no route, 1: a plain one). */
+function nextHopsTo(ns: string, target: string): number {
+  const v6 = target.includes(":");
+  const routes = JSON.parse(inNs(ns, "ip", [...(v6 ? ["-6"] : []), "-j", "route", "show", "match", target]) || "[]") as { dst: string; nexthops?: unknown[] }[];
+  const bits = (dst: string) => (dst === "default" ? 0 : Number(dst.split("/")[1] ?? (v6 ? 128 : 32)));
+  const best = routes.sort((a, b) => bits(b.dst) - bits(a.dst))[0];
+  return best === undefined ? 0 : (best.nexthops?.length ?? 1);
+}
+
+export interface MeasureOptions {
+  /** A balance-rr bond at the sending end: its pacer is read back. */
+  bond?: string;
+  /** An ecmp bundle's paths: its route must hold them all before flows are hashed onto it. */
+  nextHops?: number;
+}
+
+/**
+ * Waits for the bundle to carry traffic (an ecmp route to hold every path: networkd may
+ * add a path's next hop after the first one answers), then measures 1 and 8 flows.
+ */
+export async function measureBundle(topology: Topology, e: Endpoints, options: MeasureOptions = {}): Promise<Measured> {
+  const { bond, nextHops } = options;
   const near = topology.hosts.get(e.near)!;
   const far = topology.hosts.get(e.far)!;
   await waitFor(`${e.target} to answer across the bundle`, () => answersPing(near.ns, e.target, { source: e.source }) || undefined, 90000);
+  if (nextHops !== undefined) await waitFor(`${e.near}'s route to ${e.target} to hold all ${nextHops} paths`, () => nextHopsTo(near.ns, e.target) >= nextHops || undefined, 90000);
   const failures = () => linkFailures(near.ns) + linkFailures(far.ns);
   const before = failures();
   return withServer(far.ns, async () => {
