@@ -5,7 +5,7 @@ import { contains } from "../net/address.js";
 import { lookup } from "../inventory/lookup.js";
 import type { Bundle, End, Inventory } from "../inventory/types.js";
 import { waitFor } from "./networkd.js";
-import { answersPing, inNs, startInNs } from "./namespaces.js";
+import { answersPing, inNs, ip, startInNs } from "./namespaces.js";
 import type { Topology } from "./topology.js";
 
 export const PATH_RATE = "5mbit";
@@ -77,7 +77,7 @@ function linkFailures(ns: string): number {
 /** How many next hops the most specific route `ns` has to `target` carries (0: no route, 1: a plain one). */
 function nextHopsTo(ns: string, target: string): number {
   const v6 = target.includes(":");
-  const routes = JSON.parse(inNs(ns, "ip", [...(v6 ? ["-6"] : []), "-j", "route", "show", "match", target]) || "[]") as { dst: string; nexthops?: unknown[] }[];
+  const routes = JSON.parse(ip("-n", ns, ...(v6 ? ["-6"] : []), "-j", "route", "show", "match", target) || "[]") as { dst: string; nexthops?: unknown[] }[];
   const bits = (dst: string) => (dst === "default" ? 0 : Number(dst.split("/")[1] ?? (v6 ? 128 : 32)));
   const best = routes.sort((a, b) => bits(b.dst) - bits(a.dst))[0];
   return best === undefined ? 0 : (best.nexthops?.length ?? 1);
