@@ -15,18 +15,21 @@ import { netplanEquivalent } from "./synthetic.js";
 const SIZES = [1000, 10000];
 const ONE = fileURLToPath(new URL("./render-one.js", import.meta.url));
 
+/** One run of render-one.js for `hosts` (its `mode`, if any), in a process of its own: the figures it printed. */
+function renderOne<T>(hosts: number, ...mode: string[]): T {
+  return JSON.parse(execFileSync(process.execPath, [ONE, String(hosts), ...mode], { encoding: "utf8" })) as T;
+}
+
 interface Steps { hosts: number; files: number; loadMs: number; peerMs: number; validateMs: number; planMs: number }
 
 /** The in-memory part's steps, timed one by one in a fresh process. */
-function netgenSteps(hosts: number): Steps {
-  return JSON.parse(execFileSync(process.execPath, [ONE, String(hosts), "steps"], { encoding: "utf8" })) as Steps;
-}
+const netgenSteps = (hosts: number): Steps => renderOne<Steps>(hosts, "steps");
 
 interface Run { hosts: number; files: number; memoryMs: number; freshMs: number; againMs: number; changedHosts: number; floorMs: number; peakMiB: number }
 
 /** The median (by the fresh render) of `runs` runs, each in its own process. */
 function netgenRun(hosts: number, runs: number): Run {
-  const all = Array.from({ length: runs }, () => JSON.parse(execFileSync(process.execPath, [ONE, String(hosts)], { encoding: "utf8" })) as Run);
+  const all = Array.from({ length: runs }, () => renderOne<Run>(hosts));
   return medianBy(all, (r) => r.freshMs);
 }
 
