@@ -6,14 +6,16 @@
 //   floor:  the same files, same contents, created by a bare loop (what writing them costs at least).
 // With `steps` after N, in a fresh process of its own instead: the steps of the
 // in-memory part timed one by one (load, validate, plan and templates), and
-// beside the load a peer, js-yaml, reading the same file into the same data
-// without keeping positions (what the load would cost without them).
+// beside the load two figures: what the yaml package alone takes to parse the
+// file and convert it (the floor of any load with positions), and a peer,
+// js-yaml, reading the same file into the same data without keeping positions.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import jsYaml from "js-yaml";
-import { loadInventory } from "../src/inventory/load.js";
+import { LineCounter, parseDocument } from "yaml";
+import { loadInventory, PARSE_OPTIONS } from "../src/inventory/load.js";
 import { renderHosts, renderInventory } from "../src/pipeline/pipeline.js";
 import { validateLoaded } from "../src/validate/validate.js";
 import { editSomeHosts, syntheticInventory } from "./synthetic.js";
@@ -42,9 +44,17 @@ function peerRead(file: string): { peer: string; peerMs: number } {
   return { peer: JSON.stringify(data), peerMs };
 }
 
+/** The yaml package alone, as the load calls it: the syntax tree with positions, then the plain data. */
+function yamlAlone(file: string): number {
+  const start = process.hrtime.bigint();
+  parseDocument(readFileSync(file, "utf8"), { lineCounter: new LineCounter(), ...PARSE_OPTIONS }).toJS();
+  return since(start);
+}
+
 /** renderInventory's steps, each timed (the key file it also reads is absent here). */
 function steps(file: string): Record<string, number> {
   const { peer, peerMs } = peerRead(file);
+  const yamlMs = yamlAlone(file);
   let start = process.hrtime.bigint();
   const loaded = loadInventory(file);
   const loadMs = since(start);
@@ -55,7 +65,7 @@ function steps(file: string): Record<string, number> {
   start = process.hrtime.bigint();
   const files = renderHosts(inventory).reduce((n, h) => n + h.entries.length, 0);
   const planMs = since(start);
-  return { hosts, files, loadMs, peerMs, validateMs, planMs };
+  return { hosts, files, loadMs, yamlMs, peerMs, validateMs, planMs };
 }
 
 // Written where users write generated/: inside the project (on these machines

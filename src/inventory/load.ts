@@ -41,11 +41,16 @@ export function loadInventory(file: string): LoadedInventory {
   return parseInventory(file, bytes.toString("utf8"), bytes);
 }
 
+/**
+ * How the inventory is parsed. yaml's own uniqueKeys check compares each key
+ * with every earlier one (quadratic in a 10,000-host map): duplicates are found
+ * in one pass below.
+ */
+export const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false, strict: true } as const;
+
 export function parseInventory(file: string, text: string, bytes: Buffer | string = text): LoadedInventory {
   const lineCounter = new LineCounter();
-  // yaml's own uniqueKeys check compares each key with every earlier one
-  // (quadratic in a 10,000-host map): duplicates are found in one pass below.
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
   const located = (offset: number, problem: Problem): LocatedProblem => {
     const { line, col } = lineCounter.linePos(Math.min(Math.max(offset, 0), text.length));
     // Sliced at the line's known start: splitting the text up to it made each
