@@ -72,7 +72,7 @@ test("a rollback whose networkd reload fails keeps its pending marker, and run a
 
 test("arm starts a timer of its own name with a restart on failure, and confirm stops timers only after forgetting the release", () => {
   host.ok("arm", "r2", "60");
-  assert.match(calls(), /systemd-run --collect --unit=netgen-expire-r2-\d+ .*-p Restart=on-failure/);
+  assert.match(calls(), /systemd-run --quiet --collect --unit=netgen-expire-r2-\d+ .*-p Restart=on-failure/);
   host.ok("activate", "r2", "--armed");
   host.ok("confirm", "r2");
   assert.is(pending(), "");

@@ -23,7 +23,7 @@ test.after.each(() => rmSync(host.work, { recursive: true, force: true }));
 /** The service manager calls the agent made, one a line. */
 const calls = () => readFileSync(join(host.work, "calls"), "utf8").split("\n").filter((l) => /^(systemd-run|systemctl stop)/.test(l));
 /** The timer re-armed when the activation ended: netgen-expire-ID-PID-window. */
-const WINDOW = /^systemd-run --collect --unit=netgen-expire-r\d-\d+-window /;
+const WINDOW = /^systemd-run --quiet --collect --unit=netgen-expire-r\d-\d+-window /;
 const armedWindow = () => calls().find((l) => WINDOW.test(l));
 
 test("a slow activation: the host re-arms the full window when it ends, the new timer before the old one stops", () => {
