@@ -26,8 +26,11 @@ interface Ssh2 {
   utils: { parseKey(text: string | Buffer): ParsedKey | Error };
   OpenSSHAgent: new (socket: string) => { getIdentities(cb: AgentKeys): void };
 }
-// ssh2 (node-ssh's transport) ships no types: its key parser and agent client are what netgen uses of it directly.
-const ssh2 = createRequire(import.meta.url)("ssh2") as Ssh2;
+// ssh2 (node-ssh's transport) ships no types: its key parser and agent client
+// are what netgen uses of it directly. Loaded on first use: it costs about
+// 100 ms, which commands that never log in (validate, render) do not pay.
+let loaded: Ssh2 | undefined;
+const ssh2 = (): Ssh2 => (loaded ??= createRequire(import.meta.url)("ssh2") as Ssh2);
 
 interface Identity {
   spec: IdentitySpec;
@@ -48,7 +51,7 @@ function readIdentity(spec: IdentitySpec): Identity {
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable by this user" : code === "EISDIR" ? "a folder, not a key file" : (error as Error).message;
     throw new IdentityError(`${where(spec)}: ${why}; give the path of a private key (ssh-keygen -t ed25519 -f ${spec.path} makes one)`);
   }
-  const parsed = ssh2.utils.parseKey(text);
+  const parsed = ssh2().utils.parseKey(text);
   if (!(parsed instanceof Error)) {
     if (!parsed.isPrivateKey()) throw new IdentityError(`${where(spec)}: a public key, not a private one; give the file without .pub`);
     return { spec, privateKey: text, publicBlob: parsed.getPublicSSH().toString("base64") };
@@ -63,13 +66,13 @@ function readIdentity(spec: IdentitySpec): Identity {
 }
 
 const blobOf = (key: unknown): string | undefined => {
-  const parsed = ssh2.utils.parseKey(key as Buffer);
+  const parsed = ssh2().utils.parseKey(key as Buffer);
   return parsed instanceof Error ? undefined : parsed.getPublicSSH().toString("base64");
 };
 
 /** ssh-agent, offering only the keys `allowed` lets through. */
 function filteredAgent(socket: string, allowed: (blob: string | undefined) => boolean) {
-  const agent = new ssh2.OpenSSHAgent(socket);
+  const agent = new (ssh2().OpenSSHAgent)(socket);
   const all = agent.getIdentities.bind(agent);
   agent.getIdentities = (cb: AgentKeys) => all((error, keys) => (error ? cb(error) : cb(null, (keys ?? []).filter((k) => allowed(blobOf(k))))));
   return agent;
@@ -79,7 +82,7 @@ function filteredAgent(socket: string, allowed: (blob: string | undefined) => bo
 function agentBlobs(socket: string | undefined): Promise<Set<string>> {
   if (!socket) return Promise.resolve(new Set());
   return new Promise((resolve) => {
-    new ssh2.OpenSSHAgent(socket).getIdentities((error, keys) => resolve(new Set(error ? [] : (keys ?? []).flatMap((k) => blobOf(k) ?? []))));
+    new (ssh2().OpenSSHAgent)(socket).getIdentities((error, keys) => resolve(new Set(error ? [] : (keys ?? []).flatMap((k) => blobOf(k) ?? []))));
   });
 }
 

@@ -2,7 +2,7 @@
 // host or a jump host, with its host key checked as OpenSSH would, over a TCP
 // connection of its own or over `sock` (a channel forwarded by the hop before).
 import type { Duplex } from "node:stream";
-import { NodeSSH } from "node-ssh";
+import type { NodeSSH } from "node-ssh";
 import { ExitError } from "../errors.js";
 import { fingerprint, hostKeyAlgorithms, keyType, type KeyPolicy, verifyHostKey } from "./host-key.js";
 import { authMethods } from "./identity.js";
@@ -65,7 +65,8 @@ async function loginOnce(
   options: LoginOptions,
   triedTypes: ReadonlySet<string>,
 ): Promise<Session | { retryWithout: string; offered: string }> {
-  const ssh = new NodeSSH();
+  // Loaded here, not at start: commands that never log in do not pay for it.
+  const ssh = new (await import("node-ssh")).NodeSSH();
   let refusal: string | undefined;
   let mismatch: { retryWithout: string; offered: string } | undefined;
   let learnt = false;
