@@ -27,8 +27,8 @@ interface Ssh2 {
   OpenSSHAgent: new (socket: string) => { getIdentities(cb: AgentKeys): void };
 }
 // ssh2 (node-ssh's transport) ships no types: its key parser and agent client
-// are what netgen uses of it directly. Loaded on first use: it costs about
-// 100 ms, which commands that never log in (validate, render) do not pay.
+// are what netgen uses of it directly. Loaded on first use: commands that never
+// log in (validate, render) start without it.
 let loaded: Ssh2 | undefined;
 const ssh2 = (): Ssh2 => (loaded ??= createRequire(import.meta.url)("ssh2") as Ssh2);
 
