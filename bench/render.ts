@@ -25,7 +25,7 @@ interface Steps { hosts: number; files: number; loadMs: number; yamlMs: number; 
 /** The in-memory part's steps, timed one by one in a fresh process. */
 const netgenSteps = (hosts: number): Steps => renderOne<Steps>(hosts, "steps");
 
-interface Run { hosts: number; files: number; memoryMs: number; freshMs: number; againMs: number; changedHosts: number; floorMs: number; peakMiB: number }
+interface Run { hosts: number; files: number; memoryMs: number; freshMs: number; againMs: number; changedHosts: number; floorMs: number; pairRatios: number[]; peakMiB: number }
 
 /** The median (by the fresh render) of `runs` runs, each in its own process. */
 function netgenRun(hosts: number, runs: number): Run {
@@ -65,16 +65,16 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 const ms = (n: number) => `${fmt(n, 0)} ms`;
 const n = (count: number) => count.toLocaleString("en");
 const columns = [
-  "hosts", "files", "netgen render, empty folder", "(vs floor)", "re-render, a few hosts changed", "(vs floor)",
-  "bare-loop write of the same files (floor)", "in memory: load, validate, plan, templates", "per host", "peak memory (in memory)", "runs",
+  "hosts", "files", "netgen render, empty folder (mean of 2)", "(vs floor: each turn)", "re-render, a few hosts changed", "(vs floor)",
+  "bare-loop write of the same files (floor, mean of 2)", "in memory: load, validate, plan, templates", "per host", "peak memory (in memory)", "runs",
 ];
 const row = (r: Run) => [
-  n(r.hosts), n(r.files), ms(r.freshMs), `x${fmt(r.freshMs / r.floorMs, 2)}`,
+  n(r.hosts), n(r.files), ms(r.freshMs), `x${fmt(r.freshMs / r.floorMs, 2)} (${r.pairRatios.map((q) => `x${fmt(q, 2)}`).join(", ")})`,
   `${ms(r.againMs)} (${r.changedHosts} hosts changed)`, `x${fmt(r.againMs / r.floorMs, 2)}`, ms(r.floorMs),
   ms(r.memoryMs), `${fmt(r.memoryMs / r.hosts, 3)} ms`, `${fmt(r.peakMiB, 0)} MiB`, RUNS(r.hosts) === 1 ? "one" : `median of ${RUNS(r.hosts)}`,
 ];
 const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---:").join("|")}|`, ...results.map((r) => `| ${row(r).join(" | ")} |`)];
-const stepColumns = ["hosts", "load: yaml, with positions", "of which the yaml package alone", "js-yaml, same data, no positions (peer)", "validate", "plan and templates", "all steps", "without the load"];
+const stepColumns = ["hosts", "load: yaml, with positions", "the yaml package alone (better of two)", "js-yaml, same data, no positions (peer)", "validate", "plan and templates", "all steps", "without the load"];
 const stepRow = (t: Steps) => [
   n(t.hosts), `${ms(t.loadMs)} (x${fmt(t.loadMs / t.peerMs)} the peer)`, ms(t.yamlMs), ms(t.peerMs), ms(t.validateMs), ms(t.planMs),
   ms(t.loadMs + t.validateMs + t.planMs), ms(t.validateMs + t.planMs),
@@ -98,5 +98,6 @@ lines.push(`  step by step, in a separate run: load ${fmt(bigSteps.loadMs / 1000
   + ` js-yaml ${fmt(bigSteps.peerMs / 1000, 2)} s), validate, plan and templates ${fmt(rest / 1000, 2)} s (${rest < 5000 ? "under" : "over"} 5 s without any load;`
   + ` ${fmt(Math.max(0, 5000 - bigSteps.yamlMs) / 1000, 2)} s is what 5 s leaves them after the yaml package alone)`);
 const freshRatio = big.freshMs / big.floorMs;
-goal(freshRatio <= 1.5, `netgen render of ${n(big.hosts)} hosts into an empty folder in ${fmt(big.freshMs / 1000, 2)} s, x${fmt(freshRatio, 2)} the write floor (goal <= x1.5)`);
+goal(freshRatio <= 1.5, `netgen render of ${n(big.hosts)} hosts into an empty folder in ${fmt(big.freshMs / 1000, 2)} s, x${fmt(freshRatio, 2)} the write floor`
+  + ` (goal <= x1.5; each render against the floor written right after it: ${big.pairRatios.map((q) => `x${fmt(q, 2)}`).join(", ")})`);
 process.stdout.write(`${lines.join("\n")}\n`);
