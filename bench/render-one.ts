@@ -3,7 +3,7 @@
 //   memory: load, validate, plan and render in this process, nothing written;
 //   fresh:  `netgen render` (the CLI users run, its own process) into an empty folder;
 //   floor:  the same files, same contents, created by a bare loop (what writing them costs at least),
-//           right after each fresh render (the two take turns, twice);
+//           next to each fresh render (the two take turns, twice, each going first once);
 //   again:  `netgen render` over that tree after a few hosts changed in the inventory.
 // With `steps` after N, in a fresh process of its own instead: the steps of the
 // in-memory part timed one by one (load, validate, plan and templates), and
@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import jsYaml from "js-yaml";
 import { LineCounter, parseDocument } from "yaml";
-import { loadInventory, PARSE_OPTIONS } from "../src/inventory/load.js";
+import { type LoadedInventory, loadInventory, PARSE_OPTIONS, TO_JS_OPTIONS } from "../src/inventory/load.js";
 import { type RenderedTree, renderHosts, renderInventory } from "../src/pipeline/pipeline.js";
 import { validateLoaded } from "../src/validate/validate.js";
 import { editSomeHosts, syntheticInventory } from "./synthetic.js";
@@ -27,11 +27,11 @@ const hosts = Number(process.argv[2]);
 const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 /**
  * The fresh render and the floor take turns, this many times each: this disk's
- * write speed moves by up to 2x from one minute to the next (docs/benchmarks.md),
- * so each render is compared with a floor written right after it.
+ * write speed moves by 2-3.5x from one minute to the next (docs/benchmarks.md),
+ * so each render is compared with a floor written next to it, the two in
+ * turn going first, with the disk flushed (sync) before each.
  */
 const PAIRS = 2;
-
 
 /** `netgen render FILE -o OUT`, timed from spawn to exit; its summary is checked, not printed. */
 function netgenRender(file: string, out: string): { ms: number; summary: string } {
@@ -56,17 +56,29 @@ function peerRead(file: string): { peer: string; peerMs: number } {
 /** The yaml package alone, as the load calls it: the syntax tree with positions, then the plain data. */
 function yamlAlone(file: string): number {
   const start = process.hrtime.bigint();
-  parseDocument(readFileSync(file, "utf8"), { lineCounter: new LineCounter(), ...PARSE_OPTIONS }).toJS();
+  parseDocument(readFileSync(file, "utf8"), { lineCounter: new LineCounter(), ...PARSE_OPTIONS }).toJS(TO_JS_OPTIONS);
   return since(start);
 }
 
 /** renderInventory's steps, each timed (the key file it also reads is absent here). */
 function steps(file: string): Record<string, number> {
   const { peer, peerMs } = peerRead(file);
-  const yamlMs = Math.min(yamlAlone(file), yamlAlone(file)); // the better of two: the first also warms the code up
-  let start = process.hrtime.bigint();
-  const loaded = loadInventory(file);
-  const loadMs = since(start);
+  // The yaml package alone and the load take turns, twice; the better of each
+  // (the first turn also warms the code up). The first load's data is garbage
+  // before the second turn starts.
+  const yamlRuns: number[] = [];
+  const loadRuns: number[] = [];
+  let loaded: LoadedInventory | undefined;
+  for (let turn = 0; turn < 2; turn++) {
+    loaded = undefined;
+    yamlRuns.push(yamlAlone(file));
+    const started = process.hrtime.bigint();
+    loaded = loadInventory(file);
+    loadRuns.push(since(started));
+  }
+  if (loaded === undefined) throw new Error("unreachable: the load ran");
+  const [yamlMs, loadMs] = [Math.min(...yamlRuns), Math.min(...loadRuns)];
+  let start: bigint;
   if (peer !== JSON.stringify(loaded.data)) throw new Error("js-yaml read the inventory into other data than yaml: the peer figure would not compare");
   start = process.hrtime.bigint();
   const inventory = validateLoaded(loaded);
@@ -103,12 +115,21 @@ function whole(file: string, dir: string): Record<string, number | number[]> {
   for (let pair = 0; pair < PAIRS; pair++) {
     rmSync(out, { recursive: true, force: true });
     rmSync(floorDir, { recursive: true, force: true });
-    const fresh = netgenRender(file, out);
-    const freshNew = fresh.summary.split("\n").filter((l) => l.endsWith("(new)")).length;
-    if (freshNew !== hosts) throw new Error(`fresh render reported ${freshNew} new hosts of ${hosts}`);
-    freshRuns.push(fresh.ms);
-    floorRuns.push(writeFloor(tree, floorDir));
+    const render = () => {
+      flushDisk();
+      const fresh = netgenRender(file, out);
+      const freshNew = fresh.summary.split("\n").filter((l) => l.endsWith("(new)")).length;
+      if (freshNew !== hosts) throw new Error(`fresh render reported ${freshNew} new hosts of ${hosts}`);
+      freshRuns.push(fresh.ms);
+    };
+    const floor = () => {
+      flushDisk();
+      floorRuns.push(writeFloor(tree, floorDir));
+    };
+    if (pair % 2 === 0) render(), floor();
+    else floor(), render();
   }
+  flushDisk();
 
   const edited = editSomeHosts(readFileSync(file, "utf8"));
   writeFileSync(file, edited.text);
@@ -122,6 +143,12 @@ function whole(file: string, dir: string): Record<string, number | number[]> {
     hosts, files, memoryMs, freshMs: mean(freshRuns), againMs: again.ms, changedHosts: changed, floorMs: mean(floorRuns),
     pairRatios: freshRuns.map((ms, i) => ms / floorRuns[i]!), peakMiB,
   };
+}
+
+/** Pages written (and files removed) before are on disk: the next timed step does not pay for them. */
+function flushDisk(): void {
+  const r = spawnSync("sync");
+  if (r.status !== 0) throw new Error(`sync failed: ${r.error?.message ?? r.status}`);
 }
 
 /** The same files, same contents, created by a bare loop: what writing them costs at least (ms). */

@@ -65,7 +65,7 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 const ms = (n: number) => `${fmt(n, 0)} ms`;
 const n = (count: number) => count.toLocaleString("en");
 const columns = [
-  "hosts", "files", "netgen render, empty folder (mean of 2)", "(vs floor: each turn)", "re-render, a few hosts changed", "(vs floor)",
+  "hosts", "files", "netgen render, empty folder (mean of 2)", "(vs floor: ratio of the means; each turn)", "re-render, a few hosts changed", "(vs floor)",
   "bare-loop write of the same files (floor, mean of 2)", "in memory: load, validate, plan, templates", "per host", "peak memory (in memory)", "runs",
 ];
 const row = (r: Run) => [
@@ -74,12 +74,12 @@ const row = (r: Run) => [
   ms(r.memoryMs), `${fmt(r.memoryMs / r.hosts, 3)} ms`, `${fmt(r.peakMiB, 0)} MiB`, RUNS(r.hosts) === 1 ? "one" : `median of ${RUNS(r.hosts)}`,
 ];
 const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---:").join("|")}|`, ...results.map((r) => `| ${row(r).join(" | ")} |`)];
-const stepColumns = ["hosts", "load: yaml, with positions", "the yaml package alone (better of two)", "js-yaml, same data, no positions (peer)", "validate", "plan and templates", "all steps", "without the load"];
+const stepColumns = ["hosts", "load: yaml, with positions", "the yaml package alone", "js-yaml, same data, no positions (peer)", "validate", "plan and templates", "all steps", "without the load"];
 const stepRow = (t: Steps) => [
   n(t.hosts), `${ms(t.loadMs)} (x${fmt(t.loadMs / t.peerMs)} the peer)`, ms(t.yamlMs), ms(t.peerMs), ms(t.validateMs), ms(t.planMs),
   ms(t.loadMs + t.validateMs + t.planMs), ms(t.validateMs + t.planMs),
 ];
-lines.push("", "in memory, step by step (one run each, in a process of its own):", "",
+lines.push("", "in memory, step by step, in a process of its own (the load and the yaml package alone: the better of two turns each; the rest one run):", "",
   `| ${stepColumns.join(" | ")} |`, `|${stepColumns.map(() => "---:").join("|")}|`, ...steps.map((t) => `| ${stepRow(t).join(" | ")} |`));
 const [small, big] = [results[0]!, results[results.length - 1]!];
 const x = big.hosts / small.hosts;
@@ -99,5 +99,5 @@ lines.push(`  step by step, in a separate run: load ${fmt(bigSteps.loadMs / 1000
   + ` ${fmt(Math.max(0, 5000 - bigSteps.yamlMs) / 1000, 2)} s is what 5 s leaves them after the yaml package alone)`);
 const freshRatio = big.freshMs / big.floorMs;
 goal(freshRatio <= 1.5, `netgen render of ${n(big.hosts)} hosts into an empty folder in ${fmt(big.freshMs / 1000, 2)} s, x${fmt(freshRatio, 2)} the write floor`
-  + ` (goal <= x1.5; each render against the floor written right after it: ${big.pairRatios.map((q) => `x${fmt(q, 2)}`).join(", ")})`);
+  + ` (goal <= x1.5; each render against the floor written next to it: ${big.pairRatios.map((q) => `x${fmt(q, 2)}`).join(", ")})`);
 process.stdout.write(`${lines.join("\n")}\n`);

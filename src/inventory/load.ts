@@ -15,6 +15,8 @@ import { nodeProblems } from "./nodes.js";
 export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
 /** Aliases expanded at most this many times (a "billion laughs" file stops here). */
 const MAX_ALIAS_COUNT = 1000;
+/** How the syntax tree becomes plain data. */
+export const TO_JS_OPTIONS = { maxAliasCount: MAX_ALIAS_COUNT } as const;
 
 export interface LoadedInventory {
   file: string;
@@ -70,7 +72,7 @@ export function parseInventory(file: string, text: string, bytes: Buffer | strin
   if (syntax.length > 0) throw new InventoryError(syntax);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    data = doc.toJS(TO_JS_OPTIONS);
   } catch (error) {
     throw new InventoryError([located(0, { path: [], message: `YAML: ${(error as Error).message}`, hint: "write the repeated parts out, or use fewer nested aliases" })]);
   }
