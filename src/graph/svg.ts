@@ -4,7 +4,7 @@
 import { InternalError } from "../errors.js";
 
 export async function dotToSvg(dot: string): Promise<string> {
-  // Loaded here, not at start: only `graph --format svg` needs Graphviz.
+  // Loaded here, not at start: only `graph -o FILE.svg` needs Graphviz.
   const { instance } = await import("@viz-js/viz");
   const viz = await instance();
   const result = viz.render(dot, { format: "svg", engine: "dot" });
