@@ -14,6 +14,7 @@ import { runInVm } from "../src/lab/vm.js";
 import { QUIET_PROBE_MS, SPEED_ENV, vmSlowdown } from "../src/lab/vm-speed.js";
 import { link } from "../src/lab/namespaces.js";
 import { netgenTimed } from "./support/timed-cli.js";
+import { waitFor } from "./support/networkd.js";
 import { inventoryFor, Project } from "./support/push-project.js";
 import { startFleet, type TestFleet } from "./support/test-hosts.js";
 import { command, file, isRoot, labVm, tierAvailable } from "./support/tier.js";
@@ -164,8 +165,7 @@ if (ready && local) {
       assert.is(active, "wg-b", hostsSay());
       // h1 moves too, once its own monitor misses path a's replies: until then it answers
       // over path a, which h0's bond no longer takes. Its timers run as late as the VM.
-      let crossed = false;
-      for (const end = Date.now() + scaled(20000); !crossed && Date.now() < end; ) crossed = crosses();
+      const crossed = await waitFor("a ping across the bundle on path b", crosses, scaled(20000)).catch(() => false);
       assert.ok(crossed, `no ping across the bundle on path b\n${hostsSay()}`);
     } finally {
       inNs(1, "nft", "delete table inet cut");
