@@ -78,9 +78,8 @@ function steps(file: string): Record<string, number> {
   }
   if (loaded === undefined) throw new Error("unreachable: the load ran");
   const [yamlMs, loadMs] = [Math.min(...yamlRuns), Math.min(...loadRuns)];
-  let start: bigint;
   if (peer !== JSON.stringify(loaded.data)) throw new Error("js-yaml read the inventory into other data than yaml: the peer figure would not compare");
-  start = process.hrtime.bigint();
+  let start = process.hrtime.bigint();
   const inventory = validateLoaded(loaded);
   const validateMs = since(start);
   start = process.hrtime.bigint();
@@ -112,20 +111,20 @@ function whole(file: string, dir: string): Record<string, number | number[]> {
   const floorDir = join(dir, "floor");
   const freshRuns: number[] = [];
   const floorRuns: number[] = [];
+  const render = () => {
+    flushDisk();
+    const fresh = netgenRender(file, out);
+    const freshNew = fresh.summary.split("\n").filter((l) => l.endsWith("(new)")).length;
+    if (freshNew !== hosts) throw new Error(`fresh render reported ${freshNew} new hosts of ${hosts}`);
+    freshRuns.push(fresh.ms);
+  };
+  const floor = () => {
+    flushDisk();
+    floorRuns.push(writeFloor(tree, floorDir));
+  };
   for (let pair = 0; pair < PAIRS; pair++) {
     rmSync(out, { recursive: true, force: true });
     rmSync(floorDir, { recursive: true, force: true });
-    const render = () => {
-      flushDisk();
-      const fresh = netgenRender(file, out);
-      const freshNew = fresh.summary.split("\n").filter((l) => l.endsWith("(new)")).length;
-      if (freshNew !== hosts) throw new Error(`fresh render reported ${freshNew} new hosts of ${hosts}`);
-      freshRuns.push(fresh.ms);
-    };
-    const floor = () => {
-      flushDisk();
-      floorRuns.push(writeFloor(tree, floorDir));
-    };
     if (pair % 2 === 0) render(), floor();
     else floor(), render();
   }
